@@ -1,0 +1,38 @@
+"""Fixtures shared by every tier.
+
+The developer's own Hugging Face credentials and caches must never leak into a test: a test
+that passes only because `HF_TOKEN` happens to be set, or that reads `~/.cache/huggingface`,
+proves nothing (httpx's test suite keeps a `clean_environ` fixture for the same reason).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Variables that would let a test reach the developer's account, cache or stack config.
+_SCRUBBED = (
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "HF_HOME",
+    "HF_HUB_CACHE",
+    "HF_TOKEN_PATH",
+    "HF_ENDPOINT",
+    "HF_ENDPOINTS_API_URL",
+    "PULUMI_CONFIG",
+    "PULUMI_ACCESS_TOKEN",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Remove credentials from the environment and point `HF_HOME` at an empty folder."""
+    for var in _SCRUBBED:
+        monkeypatch.delenv(var, raising=False)
+    home: Path = tmp_path_factory.mktemp("hf_home")
+    monkeypatch.setenv("HF_HOME", str(home))
+    assert "HF_TOKEN" not in os.environ
+    yield
