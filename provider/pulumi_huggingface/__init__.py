@@ -1,0 +1,1 @@
+"""Hugging Face Inference Endpoints as Pulumi resources."""
