@@ -1,0 +1,555 @@
+"""The one error hierarchy of pulumi_huggingface, and the one place HTTP statuses become exceptions.
+
+Every exception the package raises derives from `HuggingFaceError`, so a caller can catch the
+whole family, or one precise class (`NotFoundError` in `read` and `delete`). Messages say what
+failed and what to do next. They never contain the token, a request body or a header value: they
+end up in `pulumi up` output, CI logs and bug reports.
+
+This module imports nothing from Pulumi.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import time
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+import httpx
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "DeadlineExceededError",
+    "EndpointFailedError",
+    "HuggingFaceError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "ServerError",
+    "TransportError",
+    "UnexpectedResponseError",
+    "error_class_for_status",
+    "extract_server_message",
+    "is_html",
+    "parse_retry_after",
+    "raise_for_status",
+    "redact",
+    "request_line",
+    "truncate",
+    "url_path",
+]
+
+# Long enough for any validation message the API sends, short enough that a proxy's error page
+# or a stack trace in a 500 body does not flood the terminal.
+MAX_SERVER_MESSAGE_CHARS = 500
+
+HTML_INSTEAD_OF_JSON = "an HTML page instead of JSON"
+
+
+class HuggingFaceError(Exception):
+    """Base class of every exception raised by pulumi_huggingface."""
+
+
+class ConfigurationError(HuggingFaceError):
+    """The provider is configured wrongly: no token, a malformed URL, an invalid client setting."""
+
+
+class ApiError(HuggingFaceError):
+    """The Inference Endpoints API (or the Hub) answered with an error.
+
+    Attributes:
+        status_code: The HTTP status of the answer.
+        method: The HTTP method of the request, e.g. ``"PUT"``.
+        path: The request path, without host or query string (the query may carry cursors).
+        server_message: What the server said about the error, extracted and truncated, or None.
+        retry_after: Seconds the server asked to wait (``Retry-After``), or None.
+        attempts: How many times the request was sent before giving up (1 without retries).
+    """
+
+    #: The sentence appended to the message saying what to do next.
+    hint: ClassVar[str] = "See the server's message above; if it persists, report it with this message."
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        method: str,
+        path: str,
+        server_message: str | None = None,
+        retry_after: float | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.path = path
+        self.server_message = server_message
+        self.retry_after = retry_after
+        self.attempts = attempts
+        super().__init__(self._render())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors defeat Exception's default pickling (args-based); exceptions
+        # cross process boundaries in test runners and executors.
+        return (_rebuild, (type(self), self._state()))
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "status_code": self.status_code,
+            "method": self.method,
+            "path": self.path,
+            "server_message": self.server_message,
+            "retry_after": self.retry_after,
+            "attempts": self.attempts,
+        }
+
+    @property
+    def reason(self) -> str:
+        """The standard reason phrase of the status code, e.g. ``"Not Found"``."""
+        return httpx.codes.get_reason_phrase(self.status_code) or "Unknown Status"
+
+    def _render(self) -> str:
+        head = f"{self.method} {self.path} failed with {self.status_code} {self.reason}"
+        if self.attempts > 1:
+            head += f" after {self.attempts} attempts"
+        if self.server_message:
+            head += f": {self.server_message}"
+        return f"{_sentence(head)} {self._hint()}"
+
+    def _hint(self) -> str:
+        return self.hint
+
+
+class BadRequestError(ApiError):
+    """The API rejected the request as invalid (400, 422)."""
+
+    hint = "Correct the value the server names and run again."
+
+
+class AuthenticationError(ApiError):
+    """The API did not accept the token (401)."""
+
+    hint = (
+        "Check the Hugging Face token: set it with `pulumi config set --secret huggingface:token <token>` "
+        "or the HF_TOKEN environment variable (tokens are listed at https://huggingface.co/settings/tokens)."
+    )
+
+
+class PermissionDeniedError(ApiError):
+    """The token is valid but may not do this (403)."""
+
+    hint = (
+        "Check that the namespace is your user or an organization you belong to, that it has a payment "
+        "method on file, and that a fine-grained token has the inference.endpoints.write scope."
+    )
+
+
+class NotFoundError(ApiError):
+    """The namespace or endpoint does not exist (404)."""
+
+    hint = (
+        "Check the namespace and the endpoint name; if the endpoint was deleted outside Pulumi, "
+        "`pulumi refresh` brings the stack's state in line."
+    )
+
+
+class ConflictError(ApiError):
+    """The request conflicts with the current state: name taken, quota exceeded, endpoint busy (409)."""
+
+    hint = (
+        "The name may already be taken in this namespace, a quota may be exhausted, or the endpoint may be "
+        "busy with another change: pick another name, free or raise the quota, or wait for the endpoint "
+        "to settle and run again."
+    )
+
+
+class RateLimitedError(ApiError):
+    """The API is rate limiting this token (429) and retrying did not help."""
+
+    hint = "The API is rate limiting requests: wait a while and run again."
+
+    def _hint(self) -> str:
+        if self.retry_after is not None:
+            return f"The server asked to wait {_seconds(self.retry_after)} before trying again; run again then."
+        return self.hint
+
+
+class ServerError(ApiError):
+    """The API failed on its side (5xx) and retrying did not help, or retrying was unsafe."""
+
+    hint = (
+        "The Inference Endpoints API failed on its side: run again later, and check "
+        "https://status.huggingface.co if it persists."
+    )
+
+
+class UnexpectedResponseError(ApiError):
+    """The answer is not what the API sends: malformed or non-object JSON, an HTML page, a huge body.
+
+    The status may be a success (an HTML login page served with 200 by a proxy, say).
+
+    Attributes:
+        problem: What was wrong with the answer, e.g. ``"an HTML page instead of JSON"``.
+    """
+
+    hint = (
+        "Check that huggingface:apiUrl (or HF_ENDPOINTS_API_URL) and huggingface:hubUrl (or HF_ENDPOINT) "
+        "point at the Hugging Face APIs, and that no proxy answers in their place."
+    )
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        method: str,
+        path: str,
+        problem: str,
+        server_message: str | None = None,
+        retry_after: float | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.problem = problem
+        super().__init__(
+            status_code=status_code,
+            method=method,
+            path=path,
+            server_message=server_message,
+            retry_after=retry_after,
+            attempts=attempts,
+        )
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "problem": self.problem}
+
+    def _render(self) -> str:
+        head = f"{self.method} {self.path} answered {self.status_code} {self.reason} with {self.problem}"
+        if self.server_message and self.server_message != self.problem:
+            head += f": {self.server_message}"
+        return f"{_sentence(head)} {self.hint}"
+
+
+class TransportError(HuggingFaceError):
+    """The request failed on the network (timeout, refused, reset, dropped) after any retries.
+
+    Attributes:
+        method: The HTTP method of the request.
+        path: The request path, without host or query string.
+        request_may_have_reached_server: False only when the failure happened before the request was
+            sent (connecting, waiting for a pooled connection); True once it may have been sent, in
+            which case a non-idempotent request (create) may have taken effect.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, request_may_have_reached_server: bool) -> None:
+        self.method = method
+        self.path = path
+        self.request_may_have_reached_server = request_may_have_reached_server
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_transport,
+            (type(self), str(self), self.method, self.path, self.request_may_have_reached_server),
+        )
+
+
+class EndpointFailedError(HuggingFaceError):
+    """An endpoint reached a failed state (``failed`` or ``updateFailed``).
+
+    Attributes:
+        namespace: The endpoint's namespace.
+        name: The endpoint's name.
+        state: The state it reached.
+        server_message: The endpoint's ``status.message``, if any.
+    """
+
+    def __init__(self, *, namespace: str, name: str, state: str, server_message: str | None = None) -> None:
+        self.namespace = namespace
+        self.name = name
+        self.state = state
+        self.server_message = server_message
+        head = f"Inference endpoint {namespace}/{name} reached state {state}"
+        if server_message:
+            head += f": {truncate(server_message)}"
+        super().__init__(
+            f"{_sentence(head)} Read its logs at https://endpoints.huggingface.co/{namespace}/endpoints/{name}, "
+            "fix the model, image or hardware settings, and run again."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild,
+            (
+                type(self),
+                {
+                    "namespace": self.namespace,
+                    "name": self.name,
+                    "state": self.state,
+                    "server_message": self.server_message,
+                },
+            ),
+        )
+
+
+class DeadlineExceededError(HuggingFaceError):
+    """Waiting for an endpoint to settle ran past its deadline.
+
+    Attributes:
+        namespace: The endpoint's namespace.
+        name: The endpoint's name.
+        last_state: The last state observed, or None if none was.
+        waited_seconds: How long the wait lasted.
+    """
+
+    def __init__(self, *, namespace: str, name: str, last_state: str | None, waited_seconds: float) -> None:
+        self.namespace = namespace
+        self.name = name
+        self.last_state = last_state
+        self.waited_seconds = waited_seconds
+        state = last_state if last_state is not None else "unknown"
+        super().__init__(
+            f"Inference endpoint {namespace}/{name} did not settle within {_seconds(waited_seconds)} "
+            f"(last state: {state}). It keeps changing on Hugging Face's side: run `pulumi refresh` once it "
+            "has settled, or allow a longer wait."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild,
+            (
+                type(self),
+                {
+                    "namespace": self.namespace,
+                    "name": self.name,
+                    "last_state": self.last_state,
+                    "waited_seconds": self.waited_seconds,
+                },
+            ),
+        )
+
+
+_STATUS_CLASSES: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: BadRequestError,
+    429: RateLimitedError,
+}
+
+
+def error_class_for_status(status_code: int) -> type[ApiError]:
+    """Return the exception class for an error status.
+
+    Args:
+        status_code: An HTTP status that is not a success.
+
+    Returns:
+        The class `raise_for_status` raises for it. Unlisted 4xx map to `ApiError` itself; 1xx and
+        3xx (redirects are never followed) map to `UnexpectedResponseError`.
+    """
+    if status_code in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status_code]
+    if 500 <= status_code <= 599:
+        return ServerError
+    if 400 <= status_code <= 499:
+        return ApiError
+    return UnexpectedResponseError
+
+
+def raise_for_status(response: httpx.Response, *, secrets: Iterable[str] = (), attempts: int = 1) -> None:
+    """Raise the `ApiError` subclass matching the response's status; return if it is a success.
+
+    This is the one place that maps HTTP statuses to exception classes. The response body must
+    have been read (the client reads it, capped, before calling this).
+
+    Args:
+        response: An answer from the API.
+        secrets: Strings (the token) to blank out of the server's message, should a server echo one.
+        attempts: How many times the request was sent, for the message.
+
+    Raises:
+        ApiError: The matching subclass for any status outside 2xx.
+    """
+    if response.is_success:
+        return
+    method, path = request_line(response)
+    status = response.status_code
+    cls = error_class_for_status(status)
+    message = extract_server_message(response)
+    if message is not None:
+        message = redact(message, secrets)
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    if cls is UnexpectedResponseError:
+        location = " (a redirect, which is not followed)" if response.is_redirect else ""
+        raise UnexpectedResponseError(
+            status_code=status,
+            method=method,
+            path=path,
+            problem=f"an unexpected status{location}",
+            server_message=message,
+            retry_after=retry_after,
+            attempts=attempts,
+        )
+    raise cls(
+        status_code=status,
+        method=method,
+        path=path,
+        server_message=message,
+        retry_after=retry_after,
+        attempts=attempts,
+    )
+
+
+def request_line(response: httpx.Response) -> tuple[str, str]:
+    """Return the method and the path (no host, no query) of the request a response answers."""
+    try:
+        request = response.request
+    except RuntimeError:
+        return "?", "?"
+    return request.method, url_path(request.url)
+
+
+def url_path(url: httpx.URL) -> str:
+    """Return the path of a URL, percent-encoded as sent, without host or query string."""
+    return url.raw_path.split(b"?", 1)[0].decode("ascii", errors="replace")
+
+
+def extract_server_message(response: httpx.Response) -> str | None:
+    """Extract what the server said about an error, as huggingface_hub's ``hf_raise_for_status`` does.
+
+    Sources, in order: the ``X-Error-Message`` header; a JSON body's ``error`` (a string or a list),
+    ``error_description`` and ``errors[].message``; else a short excerpt of a text body. An HTML page
+    is reported as ``"an HTML page instead of JSON"`` rather than dumped.
+
+    Args:
+        response: An answer whose body has been read.
+
+    Returns:
+        The messages, deduplicated, joined with ``"; "`` and truncated, or None if there are none.
+    """
+    parts: list[str] = []
+    header = response.headers.get("X-Error-Message")
+    if header:
+        parts.append(header)
+    try:
+        body = response.content
+    except httpx.ResponseNotRead:
+        body = b""
+    text = body.decode(response.encoding or "utf-8", errors="replace") if body else ""
+    if text.strip():
+        parsed: Any
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            if is_html(response, text):
+                parts.append(HTML_INSTEAD_OF_JSON)
+            else:
+                parts.append(text)
+        else:
+            parts.extend(_messages_from_json(parsed, text))
+    cleaned = [" ".join(str(part).split()) for part in parts]
+    unique = list(dict.fromkeys(part for part in cleaned if part))
+    if not unique:
+        return None
+    return truncate("; ".join(unique))
+
+
+def _messages_from_json(data: Any, text: str) -> list[str]:
+    if not isinstance(data, dict):
+        # A bare JSON string or list is still what the server said.
+        return [text]
+    found: list[str] = []
+    error = data.get("error")
+    description = data.get("error_description")
+    if isinstance(error, list):
+        found.extend(str(item) for item in error)
+    elif error is not None and description is not None:
+        # OAuth style: {"error": "invalid_grant", "error_description": "..."}
+        found.append(f"{error}: {description}")
+    elif error is not None:
+        found.append(str(error) if not isinstance(error, dict) else json.dumps(error))
+    elif description is not None:
+        found.append(str(description))
+    errors = data.get("errors")
+    if isinstance(errors, list):
+        for item in errors:
+            if isinstance(item, dict) and "message" in item:
+                found.append(str(item["message"]))
+    if not found and isinstance(data.get("message"), str):
+        found.append(data["message"])
+    return found
+
+
+def is_html(response: httpx.Response, text: str) -> bool:
+    """Tell whether a body is an HTML page (by content type, or by its first tag)."""
+    if "html" in response.headers.get("Content-Type", "").lower():
+        return True
+    head = text.lstrip()[:15].lower()
+    return head.startswith("<!doctype html") or head.startswith("<html")
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Parse a ``Retry-After`` header: delay-seconds or an HTTP date.
+
+    Args:
+        value: The header's value, or None.
+        now: The current time as a Unix timestamp (for tests); defaults to ``time.time()``.
+
+    Returns:
+        Seconds to wait (0 for a date in the past), or None if absent or unparseable.
+    """
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        # RFC 9110 HTTP dates are always GMT.
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def truncate(text: str, limit: int = MAX_SERVER_MESSAGE_CHARS) -> str:
+    """Shorten text to ``limit`` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of each non-empty secret in text with ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"
+
+
+def _rebuild(cls: type[Exception], state: dict[str, Any]) -> Exception:
+    return cls(**state)
+
+
+def _rebuild_transport(
+    cls: type[TransportError], message: str, method: str, path: str, reached: bool
+) -> TransportError:
+    return cls(message, method=method, path=path, request_may_have_reached_server=reached)
