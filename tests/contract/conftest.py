@@ -1,0 +1,57 @@
+"""Fixtures for the contract tier: the SDK's provider server, started as `pulumi up` starts it.
+
+Starting a server costs about a quarter of a second, and a provider is configured once per
+process, so servers are shared per module where the tests do not depend on a fresh process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
+
+import toy_providers
+from pulumi_huggingface.testing import ProviderServer
+
+CONTRACT_DIR = Path(__file__).resolve().parent
+
+
+def start_toy_server(**kwargs: object) -> ProviderServer:
+    """Start a provider server that can import `toy_providers` (not yet configured)."""
+    server = ProviderServer(CONTRACT_DIR, python_path=[CONTRACT_DIR], **kwargs)  # type: ignore[arg-type]
+    server.start()
+    return server
+
+
+def provider_input(provider: object) -> dict[str, object]:
+    """The `__provider` input the program sends: the dill pickle, a secret as the SDK makes it."""
+    return {"__provider": rpc.wrap_rpc_secret(serialize_provider(provider))}
+
+
+@pytest.fixture(scope="module")
+def toy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder `FileBackedProvider` keeps its resources in."""
+    return tmp_path_factory.mktemp("toy-store")
+
+
+@pytest.fixture(scope="module")
+def toy_server(toy_store: Path) -> Iterator[ProviderServer]:
+    """One configured server per module, serving `FileBackedProvider`."""
+    server = start_toy_server()
+    try:
+        server.configure(
+            {"toy:store": str(toy_store), "huggingface:token": "hf_contract_secret"},
+            secret_keys=["huggingface:token"],
+        )
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def file_backed() -> dict[str, object]:
+    """The `__provider` input of `FileBackedProvider`."""
+    return provider_input(toy_providers.FileBackedProvider())
