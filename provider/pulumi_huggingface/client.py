@@ -194,7 +194,9 @@ def validate_base_url(value: str, *, setting: str) -> str:
     except ValueError as exc:
         problem = str(exc)
     if problem is not None:
-        shown = value if problem != "credentials do not belong in the URL; set the token instead" else "<hidden>"
+        shown = (
+            value if problem != "credentials do not belong in the URL; set the token instead" else "<hidden>"
+        )
         raise ConfigurationError(f"{setting} is not a valid URL ({problem}): {shown!r}.")
     return value.rstrip("/")
 
@@ -209,7 +211,9 @@ def _package_version() -> str:
 def _segment(value: str, what: str) -> str:
     if not isinstance(value, str) or value in ("", ".", ".."):
         # "." and ".." would be collapsed by URL normalisation into another route.
-        raise ConfigurationError(f"The {what} must be a non-empty string other than '.' and '..', not {value!r}.")
+        raise ConfigurationError(
+            f"The {what} must be a non-empty string other than '.' and '..', not {value!r}."
+        )
     return quote(value, safe="")
 
 
@@ -352,7 +356,7 @@ class EndpointsClient:
             page = self._decode_object(response)
             page_items = page.get("items")
             if not isinstance(page_items, list) or not all(isinstance(item, dict) for item in page_items):
-                self._unexpected(response, "a list without an \"items\" array of objects")
+                self._unexpected(response, 'a list without an "items" array of objects')
             items.extend(page_items)
             next_cursor = page.get("nextCursor")
             if next_cursor is None or next_cursor == "":
@@ -435,7 +439,9 @@ class EndpointsClient:
     # -- plumbing ------------------------------------------------------------------------------
 
     def _endpoint_url(self, namespace: str, name: str) -> str:
-        return self.api_url + f"/endpoint/{_segment(namespace, 'namespace')}/{_segment(name, 'endpoint name')}"
+        return (
+            self.api_url + f"/endpoint/{_segment(namespace, 'namespace')}/{_segment(name, 'endpoint name')}"
+        )
 
     def _json_object(
         self,
@@ -568,7 +574,12 @@ class EndpointsClient:
         )
 
     def _transport_error(
-        self, request: httpx.Request, exc: httpx.TransportError, attempts: int, reached: bool, idempotent: bool
+        self,
+        request: httpx.Request,
+        exc: httpx.TransportError,
+        attempts: int,
+        reached: bool,
+        idempotent: bool,
     ) -> TransportError:
         path = url_path(request.url)
         host = request.url.host

@@ -175,7 +175,9 @@ class RateLimitedError(ApiError):
 
     def _hint(self) -> str:
         if self.retry_after is not None:
-            return f"The server asked to wait {_seconds(self.retry_after)} before trying again; run again then."
+            return (
+                f"The server asked to wait {_seconds(self.retry_after)} before trying again; run again then."
+            )
         return self.hint
 
 
@@ -244,7 +246,9 @@ class TransportError(HuggingFaceError):
             which case a non-idempotent request (create) may have taken effect.
     """
 
-    def __init__(self, message: str, *, method: str, path: str, request_may_have_reached_server: bool) -> None:
+    def __init__(
+        self, message: str, *, method: str, path: str, request_may_have_reached_server: bool
+    ) -> None:
         self.method = method
         self.path = path
         self.request_may_have_reached_server = request_may_have_reached_server
@@ -276,7 +280,8 @@ class EndpointFailedError(HuggingFaceError):
         if server_message:
             head += f": {truncate(server_message)}"
         super().__init__(
-            f"{_sentence(head)} Read its logs at https://endpoints.huggingface.co/{namespace}/endpoints/{name}, "
+            f"{_sentence(head)} Read its logs at "
+            f"https://endpoints.huggingface.co/{namespace}/endpoints/{name}, "
             "fix the model, image or hardware settings, and run again."
         )
 

@@ -160,7 +160,8 @@ def _resolve_token(config: Mapping[str, Any], environ: Mapping[str, str]) -> tup
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigurationError(
             f"The Hugging Face token file {path} exists but cannot be read ({type(exc).__name__}); "
-            "fix its permissions, or set the token with `pulumi config set --secret huggingface:token <token>`."
+            "fix its permissions, or set the token with "
+            "`pulumi config set --secret huggingface:token <token>`."
         ) from exc
     if token is None:
         return None, None
@@ -191,14 +192,16 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def _user_home(environ: Mapping[str, str]) -> str:
-    return _blank_to_none(environ.get("HOME")) or _blank_to_none(environ.get("USERPROFILE")) or str(Path.home())
+    return (
+        _blank_to_none(environ.get("HOME")) or _blank_to_none(environ.get("USERPROFILE")) or str(Path.home())
+    )
 
 
 _VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 
 
 def _expand(path: str, environ: Mapping[str, str]) -> str:
-    """Expand ``$VAR``/``${VAR}`` and a leading ``~`` against ``environ``, like os.path.expandvars/expanduser."""
+    """Expand ``$VAR``, ``${VAR}`` and a leading ``~`` against ``environ`` (os.path.expandvars/expanduser)."""
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(2)

@@ -131,7 +131,9 @@ PAYLOAD = {"name": "bert", "model": {"repository": "acme/bert", "task": None}, "
 @pytest.mark.parametrize(
     ("call", "method", "url", "sent"),
     [
-        pytest.param(lambda c: c.get_endpoint("acme", "bert"), "GET", f"{API}/endpoint/acme/bert", None, id="get"),
+        pytest.param(
+            lambda c: c.get_endpoint("acme", "bert"), "GET", f"{API}/endpoint/acme/bert", None, id="get"
+        ),
         pytest.param(
             lambda c: c.create_endpoint("acme", PAYLOAD), "POST", f"{API}/endpoint/acme", PAYLOAD, id="create"
         ),
@@ -143,10 +145,18 @@ PAYLOAD = {"name": "bert", "model": {"repository": "acme/bert", "task": None}, "
             id="update",
         ),
         pytest.param(
-            lambda c: c.pause_endpoint("acme", "bert"), "POST", f"{API}/endpoint/acme/bert/pause", None, id="pause"
+            lambda c: c.pause_endpoint("acme", "bert"),
+            "POST",
+            f"{API}/endpoint/acme/bert/pause",
+            None,
+            id="pause",
         ),
         pytest.param(
-            lambda c: c.resume_endpoint("acme", "bert"), "POST", f"{API}/endpoint/acme/bert/resume", None, id="resume"
+            lambda c: c.resume_endpoint("acme", "bert"),
+            "POST",
+            f"{API}/endpoint/acme/bert/resume",
+            None,
+            id="resume",
         ),
         pytest.param(
             lambda c: c.scale_to_zero_endpoint("acme", "bert"),
@@ -155,7 +165,9 @@ PAYLOAD = {"name": "bert", "model": {"repository": "acme/bert", "task": None}, "
             None,
             id="scale-to-zero",
         ),
-        pytest.param(lambda c: c.list_hardware("acme"), "GET", f"{API}/provider/acme", None, id="list-hardware"),
+        pytest.param(
+            lambda c: c.list_hardware("acme"), "GET", f"{API}/provider/acme", None, id="list-hardware"
+        ),
         pytest.param(lambda c: c.whoami(), "GET", f"{HUB}/api/whoami-v2", None, id="whoami"),
     ],
 )
@@ -300,7 +312,9 @@ def test_list_refuses_a_cursor_that_comes_back() -> None:
     assert len(server.requests) == 2
 
 
-@pytest.mark.parametrize("page", [{}, {"items": {"a": 1}}, {"items": ["a"]}], ids=["no-items", "dict", "strings"])
+@pytest.mark.parametrize(
+    "page", [{}, {"items": {"a": 1}}, {"items": ["a"]}], ids=["no-items", "dict", "strings"]
+)
 def test_list_without_an_items_array_of_objects_is_unexpected(page: dict[str, Any]) -> None:
     with pytest.raises(UnexpectedResponseError, match="items"):
         make_client(FakeServer(ok(page))).list_endpoints("acme")
@@ -328,7 +342,9 @@ def test_list_without_an_items_array_of_objects_is_unexpected(page: dict[str, An
     ],
     ids=lambda value: str(value) if isinstance(value, int) else value.__name__,
 )
-def test_status_becomes_its_exception_with_the_server_message_and_no_token(status: int, cls: type[ApiError]) -> None:
+def test_status_becomes_its_exception_with_the_server_message_and_no_token(
+    status: int, cls: type[ApiError]
+) -> None:
     server = FakeServer(httpx.Response(status, json={"error": "what the server said"}))
     client = make_client(server)
 
@@ -427,7 +443,9 @@ def test_server_error_then_success_is_retried_and_counted() -> None:
     server = FakeServer(httpx.Response(502), ok())
     events: list[RetryEvent] = []
     sleeps: list[float] = []
-    client = make_client(server, sleeps=sleeps, on_retry=events.append, retry=RetryPolicy(rng=random.Random(1)))
+    client = make_client(
+        server, sleeps=sleeps, on_retry=events.append, retry=RetryPolicy(rng=random.Random(1))
+    )
 
     assert client.get_endpoint("acme", "bert") == ENDPOINT
 
@@ -491,7 +509,9 @@ def test_retry_after_beyond_the_cap_is_raised_at_once_carrying_the_delay() -> No
     sleeps: list[float] = []
 
     with pytest.raises(RateLimitedError) as info:
-        make_client(server, sleeps=sleeps, retry=RetryPolicy(retry_after_max=120.0)).get_endpoint("acme", "bert")
+        make_client(server, sleeps=sleeps, retry=RetryPolicy(retry_after_max=120.0)).get_endpoint(
+            "acme", "bert"
+        )
 
     assert info.value.retry_after == 3600.0
     assert "3600 s" in str(info.value)
@@ -522,7 +542,9 @@ def test_backoff_is_fully_jittered_and_repeatable_from_a_seed() -> None:
         sleeps: list[float] = []
         policy = RetryPolicy(max_attempts=10, backoff_initial=1.0, backoff_max=8.0, rng=random.Random(seed))
         with pytest.raises(ServerError):
-            make_client(FakeServer(httpx.Response(500)), sleeps=sleeps, retry=policy).get_endpoint("acme", "bert")
+            make_client(FakeServer(httpx.Response(500)), sleeps=sleeps, retry=policy).get_endpoint(
+                "acme", "bert"
+            )
         return sleeps
 
     sleeps = run(7)
@@ -530,7 +552,7 @@ def test_backoff_is_fully_jittered_and_repeatable_from_a_seed() -> None:
     ceilings = [min(8.0, 2.0**i) for i in range(9)]
     reference = random.Random(7)
     assert sleeps == [reference.uniform(0.0, ceiling) for ceiling in ceilings]
-    assert all(0.0 <= delay <= ceiling for delay, ceiling in zip(sleeps, ceilings))
+    assert all(0.0 <= delay <= ceiling for delay, ceiling in zip(sleeps, ceilings, strict=True))
     assert sleeps != ceilings
     assert run(7) == sleeps
     assert run(8) != sleeps
@@ -585,7 +607,12 @@ def test_get_retries_failures_after_sending(failure: Exception) -> None:
 
 @pytest.mark.parametrize(
     "failure",
-    [httpx.ReadTimeout("slow"), httpx.ReadError("reset"), httpx.RemoteProtocolError("dropped"), httpx.WriteError("x")],
+    [
+        httpx.ReadTimeout("slow"),
+        httpx.ReadError("reset"),
+        httpx.RemoteProtocolError("dropped"),
+        httpx.WriteError("x"),
+    ],
     ids=lambda exc: type(exc).__name__,
 )
 def test_create_is_not_retried_once_the_request_may_have_reached_the_server(failure: Exception) -> None:
@@ -677,7 +704,9 @@ def test_surrounding_whitespace_of_a_token_is_stripped() -> None:
     assert server.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
 
 
-@pytest.mark.parametrize("url", ["ftp://api.example.test", "api.example.test/v2", "https://", "https://h/v2?x=1"])
+@pytest.mark.parametrize(
+    "url", ["ftp://api.example.test", "api.example.test/v2", "https://", "https://h/v2?x=1"]
+)
 def test_malformed_api_url_is_a_configuration_error(url: str) -> None:
     with pytest.raises(ConfigurationError, match="api_url"):
         EndpointsClient(token=TOKEN, api_url=url)

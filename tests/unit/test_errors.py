@@ -91,7 +91,9 @@ def test_success_statuses_raise_nothing(status: int) -> None:
 
 def test_message_names_method_path_status_server_words_and_next_step() -> None:
     error = raised(
-        answer(409, method="POST", url="https://api.example.test/v2/endpoint/acme", json={"error": "Name taken"})
+        answer(
+            409, method="POST", url="https://api.example.test/v2/endpoint/acme", json={"error": "Name taken"}
+        )
     )
 
     assert str(error) == f"POST /v2/endpoint/acme failed with 409 Conflict: Name taken. {ConflictError.hint}"
@@ -147,7 +149,9 @@ def test_attempts_appear_in_the_message_when_retried() -> None:
     error = raised(answer(503, text="busy"), attempts=6)
 
     assert error.attempts == 6
-    assert str(error).startswith("GET /v2/endpoint/acme/bert failed with 503 Service Unavailable after 6 attempts: busy.")
+    assert str(error).startswith(
+        "GET /v2/endpoint/acme/bert failed with 503 Service Unavailable after 6 attempts: busy."
+    )
 
 
 def test_redirect_is_reported_as_unexpected_without_following_it() -> None:
@@ -176,9 +180,13 @@ def test_secrets_are_blanked_out_of_a_server_message_that_echoes_them() -> None:
             "invalid_grant: expired",
             id="oauth-error-and-description",
         ),
-        pytest.param({"json": {"error_description": "only description"}}, "only description", id="description"),
         pytest.param(
-            {"json": {"errors": [{"message": "m1"}, {"message": "m2"}, {"code": 3}]}}, "m1; m2", id="errors-list"
+            {"json": {"error_description": "only description"}}, "only description", id="description"
+        ),
+        pytest.param(
+            {"json": {"errors": [{"message": "m1"}, {"message": "m2"}, {"code": 3}]}},
+            "m1; m2",
+            id="errors-list",
         ),
         pytest.param({"json": {"message": "a message field"}}, "a message field", id="message-field"),
         pytest.param({"text": "Gateway went away"}, "Gateway went away", id="plain-text"),
@@ -186,12 +194,16 @@ def test_secrets_are_blanked_out_of_a_server_message_that_echoes_them() -> None:
         pytest.param(
             {"headers": {"X-Error-Message": "same"}, "json": {"error": "same"}}, "same", id="deduplicated"
         ),
-        pytest.param({"json": {"error": "line one\n   line two"}}, "line one line two", id="whitespace-collapsed"),
+        pytest.param(
+            {"json": {"error": "line one\n   line two"}}, "line one line two", id="whitespace-collapsed"
+        ),
         pytest.param({"content": b""}, None, id="empty-body"),
         pytest.param({"json": {}}, None, id="empty-object"),
     ],
 )
-def test_server_message_is_extracted_like_huggingface_hub(kwargs: dict[str, object], expected: str | None) -> None:
+def test_server_message_is_extracted_like_huggingface_hub(
+    kwargs: dict[str, object], expected: str | None
+) -> None:
     response = answer(400, **kwargs)
 
     assert extract_server_message(response) == expected
@@ -201,7 +213,10 @@ def test_server_message_is_extracted_like_huggingface_hub(kwargs: dict[str, obje
     "kwargs",
     [
         pytest.param(
-            {"headers": {"Content-Type": "text/html"}, "content": b"<html><body><h1>Bad gateway</h1></body></html>"},
+            {
+                "headers": {"Content-Type": "text/html"},
+                "content": b"<html><body><h1>Bad gateway</h1></body></html>",
+            },
             id="by-content-type",
         ),
         pytest.param({"text": "\n  <!DOCTYPE html><html><script>secret()</script></html>"}, id="by-doctype"),
@@ -280,11 +295,15 @@ def test_every_error_is_a_huggingface_error(cls: type[Exception]) -> None:
 @pytest.mark.parametrize(
     "error",
     [
-        NotFoundError(status_code=404, method="GET", path="/v2/endpoint/a/b", server_message="gone", attempts=2),
+        NotFoundError(
+            status_code=404, method="GET", path="/v2/endpoint/a/b", server_message="gone", attempts=2
+        ),
         UnexpectedResponseError(status_code=200, method="GET", path="/v2/x", problem="malformed JSON"),
         TransportError("GET /v2/x failed", method="GET", path="/v2/x", request_may_have_reached_server=True),
         EndpointFailedError(namespace="acme", name="bert", state="failed", server_message="OOM"),
-        DeadlineExceededError(namespace="acme", name="bert", last_state="initializing", waited_seconds=1800.0),
+        DeadlineExceededError(
+            namespace="acme", name="bert", last_state="initializing", waited_seconds=1800.0
+        ),
     ],
     ids=lambda error: type(error).__name__,
 )
@@ -297,13 +316,19 @@ def test_errors_survive_pickling_with_their_attributes(error: HuggingFaceError) 
 
 
 def test_endpoint_failed_names_endpoint_state_and_server_message() -> None:
-    error = EndpointFailedError(namespace="acme", name="bert", state="updateFailed", server_message="CUDA OOM")
+    error = EndpointFailedError(
+        namespace="acme", name="bert", state="updateFailed", server_message="CUDA OOM"
+    )
 
     assert str(error).startswith("Inference endpoint acme/bert reached state updateFailed: CUDA OOM.")
     assert "https://endpoints.huggingface.co/acme/endpoints/bert" in str(error)
 
 
 def test_deadline_exceeded_names_endpoint_last_state_and_wait() -> None:
-    error = DeadlineExceededError(namespace="acme", name="bert", last_state="initializing", waited_seconds=1800.0)
+    error = DeadlineExceededError(
+        namespace="acme", name="bert", last_state="initializing", waited_seconds=1800.0
+    )
 
-    assert str(error).startswith("Inference endpoint acme/bert did not settle within 1800 s (last state: initializing).")
+    assert str(error).startswith(
+        "Inference endpoint acme/bert did not settle within 1800 s (last state: initializing)."
+    )

@@ -82,7 +82,11 @@ def test_blank_values_count_as_absent_at_every_step(hf_home: Path) -> None:
     )
 
     assert (settings.token, settings.token_source) == (FILE_SECRET, f"token file {hf_home / 'token'}")
-    assert (settings.api_url, settings.hub_url, settings.namespace) == (DEFAULT_API_URL, DEFAULT_HUB_URL, None)
+    assert (settings.api_url, settings.hub_url, settings.namespace) == (
+        DEFAULT_API_URL,
+        DEFAULT_HUB_URL,
+        None,
+    )
 
 
 def test_blank_token_file_means_no_token(tmp_path: Path) -> None:
@@ -199,7 +203,9 @@ def test_config_urls_win_over_environment_urls() -> None:
 
 
 def test_environment_urls_win_over_defaults() -> None:
-    settings = resolve_settings({}, {"HF_ENDPOINTS_API_URL": "http://env.test/v2", "HF_ENDPOINT": "https://hub.env.test/"})
+    settings = resolve_settings(
+        {}, {"HF_ENDPOINTS_API_URL": "http://env.test/v2", "HF_ENDPOINT": "https://hub.env.test/"}
+    )
 
     assert (settings.api_url, settings.hub_url) == ("http://env.test/v2", "https://hub.env.test")
 
@@ -207,11 +213,29 @@ def test_environment_urls_win_over_defaults() -> None:
 @pytest.mark.parametrize(
     ("config", "environ", "setting", "value"),
     [
-        pytest.param({CONFIG_API_URL: "ftp://x.test/v2"}, {}, "huggingface:apiUrl", "ftp://x.test/v2", id="config-api-scheme"),
-        pytest.param({CONFIG_HUB_URL: "https://"}, {}, "huggingface:hubUrl", "https://", id="config-hub-no-host"),
-        pytest.param({}, {"HF_ENDPOINTS_API_URL": "localhost:8080"}, "HF_ENDPOINTS_API_URL", "localhost:8080", id="env-api"),
-        pytest.param({}, {"HF_ENDPOINT": "http:///path"}, "HF_ENDPOINT", "http:///path", id="env-hub-no-host"),
-        pytest.param({}, {"HF_ENDPOINT": "http://h.test:port"}, "HF_ENDPOINT", "http://h.test:port", id="env-hub-port"),
+        pytest.param(
+            {CONFIG_API_URL: "ftp://x.test/v2"},
+            {},
+            "huggingface:apiUrl",
+            "ftp://x.test/v2",
+            id="config-api-scheme",
+        ),
+        pytest.param(
+            {CONFIG_HUB_URL: "https://"}, {}, "huggingface:hubUrl", "https://", id="config-hub-no-host"
+        ),
+        pytest.param(
+            {},
+            {"HF_ENDPOINTS_API_URL": "localhost:8080"},
+            "HF_ENDPOINTS_API_URL",
+            "localhost:8080",
+            id="env-api",
+        ),
+        pytest.param(
+            {}, {"HF_ENDPOINT": "http:///path"}, "HF_ENDPOINT", "http:///path", id="env-hub-no-host"
+        ),
+        pytest.param(
+            {}, {"HF_ENDPOINT": "http://h.test:port"}, "HF_ENDPOINT", "http://h.test:port", id="env-hub-port"
+        ),
     ],
 )
 def test_malformed_url_error_names_the_setting_and_the_value(
@@ -241,7 +265,9 @@ def test_namespace_comes_from_config_or_is_left_for_whoami() -> None:
 
 
 def test_settings_are_frozen() -> None:
-    settings = Settings(token=None, token_source=None, api_url=DEFAULT_API_URL, hub_url=DEFAULT_HUB_URL, namespace=None)
+    settings = Settings(
+        token=None, token_source=None, api_url=DEFAULT_API_URL, hub_url=DEFAULT_HUB_URL, namespace=None
+    )
 
     with pytest.raises(AttributeError):
         settings.token = "x"  # type: ignore[misc]
