@@ -1,0 +1,20 @@
+"""A local emulator of the Hugging Face Inference Endpoints API.
+
+It imports nothing from the provider (nor Pulumi), so the two cannot share a mistake: the
+provider's tests check it against this emulator, and this emulator against huggingface_hub.
+
+Example:
+    >>> from pulumi_huggingface.emulator import EmulatorServer
+    >>> with EmulatorServer(provision_seconds=0.5) as server:
+    ...     print(server.base_url)  # point the client here
+
+See README.md next to this file for routes, switches, faults and the control interface.
+"""
+
+from .app import EmulatorApp
+from .errors import ApiError
+from .faults import FaultRule
+from .server import EmulatorServer
+from .settings import Settings
+
+__all__ = ["ApiError", "EmulatorApp", "EmulatorServer", "FaultRule", "Settings"]
