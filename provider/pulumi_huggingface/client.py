@@ -129,22 +129,23 @@ class RetryEvent:
         method: The HTTP method, e.g. ``"GET"``.
         route: The route template, e.g. ``"/endpoint/{namespace}/{name}"``.
         attempt: The attempt that just failed (1-based).
-        max_attempts: The attempts allowed in all.
         cause: Why it failed: ``"HTTP 503"`` or an httpx exception name such as ``"ReadTimeout"``.
         delay: Seconds the client sleeps before the next attempt.
+        max_attempts: The attempts allowed in all, if known.
     """
 
     method: str
     route: str
     attempt: int
-    max_attempts: int
     cause: str
     delay: float
+    max_attempts: int | None = None
 
     def __str__(self) -> str:
+        of = f" of {self.max_attempts}" if self.max_attempts is not None else ""
         return (
             f"{self.method} {self.route}: {self.cause}, retrying in {self.delay:.1f} s "
-            f"(attempt {self.attempt + 1} of {self.max_attempts})"
+            f"(attempt {self.attempt + 1}{of})"
         )
 
 
@@ -507,7 +508,7 @@ class EndpointsClient:
                     raise_for_status(response, secrets=(self._token,), attempts=attempt)
                 cause = f"HTTP {status}"
                 delay = retry_after if retry_after is not None else policy.backoff(attempt)
-            event = RetryEvent(method, route, attempt, policy.max_attempts, cause, delay)
+            event = RetryEvent(method, route, attempt, cause, delay, policy.max_attempts)
             with self._lock:
                 self._retries[cause] += 1
             if self._on_retry is not None:

@@ -452,7 +452,7 @@ def test_server_error_then_success_is_retried_and_counted() -> None:
     assert len(server.requests) == 2
     expected_delay = random.Random(1).uniform(0.0, 0.5)
     assert sleeps == [expected_delay]
-    assert events == [RetryEvent("GET", "/endpoint/{namespace}/{name}", 1, 6, "HTTP 502", expected_delay)]
+    assert events == [RetryEvent("GET", "/endpoint/{namespace}/{name}", 1, "HTTP 502", expected_delay, 6)]
     stats = client.stats
     assert stats.requests == {("GET", "/endpoint/{namespace}/{name}"): 2}
     assert stats.retries == 1
@@ -767,3 +767,27 @@ def test_sixteen_threads_share_one_client() -> None:
     stats = client.stats
     assert stats.requests == {("GET", "/endpoint/{namespace}/{name}"): 2 * threads_count * calls_each}
     assert stats.retries_by_cause == {"HTTP 503": threads_count * calls_each}
+
+
+def test_an_in_process_wsgi_app_serves_the_client() -> None:
+    """The emulator runs in-process through `httpx.WSGITransport`; statuses map the same way there."""
+    seen: list[tuple[str, str, str]] = []
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        seen.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], environ.get("HTTP_AUTHORIZATION", "")))
+        found = environ["PATH_INFO"].endswith("/bert")
+        body = json.dumps(ENDPOINT if found else {"error": "Endpoint not found"}).encode()
+        start_response("200 OK" if found else "404 Not Found", [("Content-Type", "application/json")])
+        return [body]
+
+    client = EndpointsClient(
+        token=TOKEN, api_url="http://emulator.test/v2", transport=httpx.WSGITransport(app=app)
+    )
+
+    assert client.get_endpoint("acme", "bert") == ENDPOINT
+    with pytest.raises(NotFoundError, match="Endpoint not found"):
+        client.get_endpoint("acme", "gone")
+    assert seen == [
+        ("GET", "/v2/endpoint/acme/bert", f"Bearer {TOKEN}"),
+        ("GET", "/v2/endpoint/acme/gone", f"Bearer {TOKEN}"),
+    ]
