@@ -554,7 +554,8 @@ class EndpointsClient:
             self._unexpected(response, "an empty body instead of a JSON object")
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: json gives up on deeply nested input (`[[[[...`) this way.
             if is_html(response, text):
                 self._unexpected(response, HTML_INSTEAD_OF_JSON)
             self._unexpected(response, "malformed JSON")

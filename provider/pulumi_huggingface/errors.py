@@ -451,7 +451,8 @@ def extract_server_message(response: httpx.Response) -> str | None:
         parsed: Any
         try:
             parsed = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: a pathologically nested body (`[[[[...`) is not an error message either.
             if is_html(response, text):
                 parts.append(HTML_INSTEAD_OF_JSON)
             else:

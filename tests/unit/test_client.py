@@ -6,6 +6,7 @@ the clock, so every retry test runs in no wall time and can assert the exact del
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import json
 import pickle
@@ -13,6 +14,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -402,6 +404,7 @@ def test_token_echoed_by_the_server_is_blanked_out() -> None:
         pytest.param(ok("text"), "a JSON string instead of an object", id="string"),
         pytest.param(httpx.Response(200, content=b"null"), "a JSON null instead of an object", id="null"),
         pytest.param(httpx.Response(200, content=b""), "an empty body instead of a JSON object", id="empty"),
+        pytest.param(httpx.Response(200, content=b"[" * 200_000), "malformed JSON", id="deeply-nested"),
     ],
 )
 def test_answer_that_is_not_a_json_object_is_unexpected(response: httpx.Response, problem: str) -> None:
@@ -493,6 +496,18 @@ def test_retry_after_seconds_is_honoured() -> None:
     assert sleeps == [7.0]
     assert events[0].cause == "HTTP 429"
     assert str(events[0]) == "GET /endpoint/{namespace}/{name}: HTTP 429, retrying in 7.0 s (attempt 2 of 6)"
+
+
+def test_retry_after_as_a_far_http_date_is_raised_at_once() -> None:
+    later = email.utils.formatdate(time.time() + 86_400, usegmt=True)
+    server = FakeServer(httpx.Response(429, headers={"Retry-After": later}), ok())
+    sleeps: list[float] = []
+
+    with pytest.raises(RateLimitedError) as info:
+        make_client(server, sleeps=sleeps).get_endpoint("acme", "bert")
+
+    assert info.value.retry_after == pytest.approx(86_400, abs=60)
+    assert sleeps == []
 
 
 def test_retry_after_on_503_is_honoured_too() -> None:

@@ -12,6 +12,8 @@ import pickle
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pulumi_huggingface.errors import (
     ApiError,
@@ -332,3 +334,27 @@ def test_deadline_exceeded_names_endpoint_last_state_and_wait() -> None:
     assert str(error).startswith(
         "Inference endpoint acme/bert did not settle within 1800 s (last state: initializing)."
     )
+
+
+@given(
+    status=st.integers(min_value=300, max_value=599),
+    body=st.binary(max_size=2000),
+    content_type=st.sampled_from(["application/json", "text/html", "text/plain; charset=latin-1", ""]),
+    header=st.one_of(
+        st.none(), st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=50)
+    ),
+)
+def test_any_error_answer_becomes_an_api_error_with_a_bounded_message(
+    status: int, body: bytes, content_type: str, header: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    if header is not None:
+        headers["X-Error-Message"] = header
+    response = answer(status, content=body, headers=headers)
+
+    with pytest.raises(ApiError) as info:
+        raise_for_status(response, secrets=[TOKEN])
+
+    message = info.value.server_message
+    assert message is None or 0 < len(message) <= 500
+    assert "\n" not in str(info.value)
