@@ -1,0 +1,532 @@
+"""The shared endpoint watcher: who is polled, when, how often, and what each waiter gets back.
+
+Time is fake: the poller's sleep advances a fake clock at once, so every test runs in milliseconds
+and every figure below is exact. Requests are counted by a fake client that keeps the same
+``stats`` counters as `EndpointsClient`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from pulumi_huggingface.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    DeadlineExceededError,
+    EndpointFailedError,
+    NotFoundError,
+    RateLimitedError,
+    TransportError,
+)
+from pulumi_huggingface.readiness import EndpointWatcher, watcher_for
+
+NS = "acme"
+LIST = ("GET", "/endpoint/{namespace}")
+GET = ("GET", "/endpoint/{namespace}/{name}")
+# Hang guard for threads in these tests; never reached when the code works.
+GUARD = 10.0
+
+
+class FakeTime:
+    """A clock the poller's sleep advances; `hold` parks the poller until every waiter has registered."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self._released = threading.Event()
+        self._released.set()
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds > 0
+        if not self._released.is_set():
+            # Parked: return without advancing, so the poller plans again with everyone registered.
+            assert self._released.wait(GUARD)
+            return
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        self._released.clear()
+        try:
+            yield
+        finally:
+            self._released.set()
+
+
+def endpoint(name: str, state: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "status": {"state": state, "message": f"{name} is {state}"}, **extra}
+
+
+class FakeClient:
+    """Endpoints whose state is a function of fake time, served one page per `page_size` items."""
+
+    def __init__(self, time: FakeTime, *, page_size: int = 20) -> None:
+        self.time = time
+        self.page_size = page_size
+        self.schedules: dict[str, Callable[[float], str | None]] = {}
+        self.requests: Counter[tuple[str, str]] = Counter()
+        self.calls: list[tuple[float, str, str | None]] = []
+        self.failures: list[Exception] = []
+        self.unlisted: set[str] = set()
+        self.get_gate: threading.Event | None = None
+
+    @property
+    def stats(self) -> SimpleNamespace:
+        return SimpleNamespace(requests=dict(self.requests))
+
+    def add(self, name: str, *, ready_at: float = math.inf, gone_at: float = math.inf) -> None:
+        def state(now: float) -> str | None:
+            if now >= gone_at:
+                return None
+            return "running" if now >= ready_at else "initializing"
+
+        self.schedules[name] = state
+
+    def add_states(self, name: str, states: list[tuple[float, str]]) -> None:
+        def state(now: float) -> str | None:
+            return [s for start, s in states if now >= start][-1]
+
+        self.schedules[name] = state
+
+    def fill(self, count: int) -> None:
+        """Add endpoints nobody waits on, which lengthen the list."""
+        for i in range(count):
+            self.add(f"other-{i}", ready_at=0.0)
+
+    def _fail(self) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+
+    def list_endpoints(self, namespace: str) -> list[dict[str, Any]]:
+        assert namespace == NS
+        now = self.time.now
+        items = []
+        for name, state in self.schedules.items():
+            current = state(now)
+            if current is not None and name not in self.unlisted:
+                items.append(endpoint(name, current, seen_at=now))
+        pages = max(1, math.ceil(len(items) / self.page_size))
+        self.requests[LIST] += pages
+        self.calls.append((now, "list", None))
+        self._fail()
+        return items
+
+    def get_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
+        assert namespace == NS
+        now = self.time.now
+        self.requests[GET] += 1
+        self.calls.append((now, "get", name))
+        if self.get_gate is not None:
+            assert self.get_gate.wait(GUARD)
+        self._fail()
+        if name.startswith("."):
+            raise ConfigurationError(f"The endpoint name must be a non-empty string other than '.', not {name!r}.")
+        current = self.schedules[name](now) if name in self.schedules else None
+        if current is None:
+            raise NotFoundError(status_code=404, method="GET", path=f"/endpoint/{NS}/{name}")
+        return endpoint(name, current, seen_at=now)
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+
+def running(ep: dict[str, Any] | None) -> bool:
+    return ep is not None and ep["status"]["state"] == "running"
+
+
+def absent(ep: dict[str, Any] | None) -> bool:
+    return ep is None
+
+
+def until(predicate: Callable[[], bool]) -> None:
+    """Wait for other threads to reach a point (registration); fails only if they never do."""
+    stop = time.monotonic() + GUARD
+    while not predicate():
+        assert time.monotonic() < stop, "threads never reached the expected point"
+        time.sleep(0.001)
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def client(fake_time: FakeTime) -> FakeClient:
+    return FakeClient(fake_time)
+
+
+@pytest.fixture
+def watcher(client: FakeClient, fake_time: FakeTime) -> EndpointWatcher:
+    return EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep)
+
+
+@pytest.fixture
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(max_workers=64) as executor:
+        yield executor
+
+
+def start_all(
+    pool: ThreadPoolExecutor,
+    watcher: EndpointWatcher,
+    fake_time: FakeTime,
+    waits: list[tuple[str, Callable[[dict[str, Any] | None], bool], float]],
+) -> list[Future[dict[str, Any] | None]]:
+    """Start several waits and let the poller go only once all of them are registered."""
+    with fake_time.hold():
+        futures = [
+            pool.submit(watcher.wait, name, done, deadline=deadline) for name, done, deadline in waits
+        ]
+        until(lambda: watcher.waiting == len(waits))
+    return futures
+
+
+def finish_time(future: Future[dict[str, Any] | None]) -> float:
+    result = future.result(GUARD)
+    assert result is not None
+    return float(result["seen_at"])
+
+
+# -- one waiter ------------------------------------------------------------------------------------
+
+
+def test_one_waiter_is_polled_with_a_get_every_budget_interval_like_hub_wait(
+    watcher: EndpointWatcher, client: FakeClient, fake_time: FakeTime
+) -> None:
+    """Alone, a waiter costs what huggingface_hub's wait() costs: one GET per 5 s, the first at 5 s."""
+    client.add("bert", ready_at=12.0)
+
+    result = watcher.wait("bert", running, deadline=600.0)
+
+    assert result is not None and result["status"]["state"] == "running"
+    assert client.calls == [(5.0, "get", "bert"), (10.0, "get", "bert"), (15.0, "get", "bert")]
+    assert fake_time.sleeps == [5.0, 5.0, 5.0]
+
+
+def test_wait_returns_what_done_accepted_including_absence(watcher: EndpointWatcher, client: FakeClient) -> None:
+    """A delete waits for the endpoint to be gone: a 404 is shown to done() as None."""
+    client.add("bert", ready_at=0.0, gone_at=7.0)
+
+    assert watcher.wait("bert", absent, deadline=600.0) is None
+    assert client.calls[-1] == (10.0, "get", "bert")
+
+
+def test_exception_from_done_ends_the_wait_and_reaches_the_caller(
+    watcher: EndpointWatcher, client: FakeClient
+) -> None:
+    client.add_states("bert", [(0.0, "initializing"), (8.0, "failed")])
+
+    def done(ep: dict[str, Any] | None) -> bool:
+        assert ep is not None
+        if ep["status"]["state"] == "failed":
+            raise EndpointFailedError(namespace=NS, name="bert", state="failed", server_message="OOM")
+        return running(ep)
+
+    with pytest.raises(EndpointFailedError, match="OOM"):
+        watcher.wait("bert", done, deadline=600.0)
+    assert len(client.calls) == 2
+
+
+def test_on_progress_sees_each_status_change_once(watcher: EndpointWatcher, client: FakeClient) -> None:
+    client.add_states("bert", [(0.0, "pending"), (9.0, "initializing"), (21.0, "running")])
+    seen: list[str] = []
+
+    watcher.wait("bert", running, deadline=600.0, on_progress=lambda ep: seen.append(ep["status"]["state"]))
+
+    assert seen == ["pending", "initializing", "running"]
+    assert len(client.calls) == 5
+
+
+def test_deadline_raises_with_the_last_state_seen_and_how_long_it_waited(
+    watcher: EndpointWatcher, client: FakeClient, fake_time: FakeTime
+) -> None:
+    client.add("bert")
+
+    with pytest.raises(DeadlineExceededError) as info:
+        watcher.wait("bert", running, deadline=12.0)
+
+    assert info.value.last_state == "initializing"
+    assert info.value.waited_seconds == 12.0
+    assert fake_time.now == 12.0
+    assert [t for t, _, _ in client.calls] == [5.0, 10.0]
+
+
+def test_deadline_already_past_raises_without_a_request(
+    watcher: EndpointWatcher, client: FakeClient, fake_time: FakeTime
+) -> None:
+    fake_time.now = 50.0
+    client.add("bert", ready_at=0.0)
+
+    with pytest.raises(DeadlineExceededError):
+        watcher.wait("bert", running, deadline=50.0)
+    assert client.calls == []
+
+
+def test_poller_thread_stops_when_nobody_waits_and_restarts_for_the_next_wait(
+    watcher: EndpointWatcher, client: FakeClient
+) -> None:
+    client.add("bert", ready_at=0.0)
+
+    def pollers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == f"hf-endpoint-watcher-{NS}"]
+
+    for _ in range(2):
+        watcher.wait("bert", running, deadline=600.0)
+        for thread in pollers():
+            thread.join(GUARD)
+            assert thread.daemon
+        assert pollers() == []
+    assert len(client.calls) == 2
+
+
+# -- many waiters ----------------------------------------------------------------------------------
+
+
+def test_many_waiters_share_one_list_per_poll_at_the_minimum_interval(
+    watcher: EndpointWatcher, client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
+) -> None:
+    """30 waiters earn 6 requests/s; a two-page list costs 2, so the 0.5 s floor sets the pace.
+
+    Only when two endpoints are left do two GETs cost no more than the list."""
+    for i in range(30):
+        client.add(f"ep-{i}", ready_at=2.0 + i * 0.6)
+
+    futures = start_all(pool, watcher, fake_time, [(f"ep-{i}", running, 600.0) for i in range(30)])
+
+    finished = [finish_time(f) for f in futures]
+    third_last = sorted(finished)[-3]
+    assert all(kind == "list" for t, kind, _ in client.calls if t <= third_last)
+    assert all(kind == "get" for t, kind, _ in client.calls if t > third_last)
+    poll_times = [t for t, _, _ in client.calls]
+    # The first as soon as one request is earned (1/6 s), then the floor.
+    assert poll_times[:3] == pytest.approx([1 / 6, 1 / 6 + 0.5, 1 / 6 + 1.0])
+    # While 20 or more wait they earn 4 requests/s, what two pages every 0.5 s cost.
+    for i, at in enumerate(finished[:10]):
+        assert 0.0 <= at - (2.0 + i * 0.6) < 0.5
+
+
+def test_poll_interval_follows_the_budget_when_the_list_is_long(
+    client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
+) -> None:
+    """4 waiters earn 0.8 requests/s; a 3-page list then costs 3 and repeats every 3.75 s."""
+    client.page_size = 10
+    client.fill(26)
+    for i in range(4):
+        client.add(f"ep-{i}")
+    watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep)
+
+    futures = start_all(pool, watcher, fake_time, [(f"ep-{i}", running, 20.0) for i in range(4)])
+
+    for future in futures:
+        with pytest.raises(DeadlineExceededError):
+            future.result(GUARD)
+    lists = [t for t, kind, _ in client.calls if kind == "list"]
+    # The first list was thought to cost 1 page (1.25 s of credit) and cost 3: the next one waits
+    # until the debt is paid and 3 more requests are earned (6.25 s), then 3 per 3.75 s.
+    assert lists == [1.25, 7.5, 11.25, 15.0, 18.75]
+    assert client.total <= 4 * 20.0 / 5.0
+
+
+def test_few_waiters_on_a_long_list_are_polled_with_gets(
+    client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
+) -> None:
+    """Once a list is known to cost 3 requests, 2 waiters are cheaper to poll with 2 GETs."""
+    client.page_size = 10
+    client.fill(28)
+    client.add("a", ready_at=30.0)
+    client.add("b", ready_at=30.0)
+    watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep)
+
+    futures = start_all(pool, watcher, fake_time, [("a", running, 600.0), ("b", running, 600.0)])
+    for future in futures:
+        future.result(GUARD)
+
+    kinds = [kind for _, kind, _ in client.calls]
+    assert kinds[0] == "list"
+    assert set(kinds[1:]) == {"get"}
+
+
+def test_requests_stay_within_what_hub_wait_would_spend(
+    client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
+) -> None:
+    """Seeded provisioning times from 60 to 480 s: at most one request per waiter per 5 s of waiting,
+    and readiness seen within the 0.5 s floor while many wait, within 5 s for the last ones.
+
+    huggingface_hub's wait() sends floor(T / 5) GETs for a wait of T seconds, then one health GET.
+    The watcher earns T / 5 and may overdraw by what its last poll cost beyond its estimate (here
+    the first list: two pages where one was expected)."""
+    rng = random.Random(5)
+    ready = {f"ep-{i}": rng.uniform(60.0, 480.0) for i in range(32)}
+    for name, at in ready.items():
+        client.add(name, ready_at=at)
+    watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep)
+
+    futures = start_all(pool, watcher, fake_time, [(name, running, 3600.0) for name in ready])
+    finished = {name: finish_time(f) for name, f in zip(ready, futures)}
+
+    assert client.total <= sum(at / 5.0 for at in finished.values()) + 1
+    assert client.total <= sum(math.floor(at / 5.0) + 1 for at in finished.values())
+    lags = sorted(finished[name] - ready[name] for name in ready)
+    assert statistics.median(lags) < 0.5
+    assert max(lags) < 5.0
+    # huggingface_hub's wait() sees readiness at the next multiple of 5 s: 2.5 s late on average.
+    hub_lags = [math.ceil(at / 5.0) * 5.0 - at for at in ready.values()]
+    assert statistics.median(lags) < statistics.median(hub_lags)
+
+
+def test_a_poll_in_flight_when_a_waiter_registers_is_not_shown_to_it(
+    watcher: EndpointWatcher, client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
+) -> None:
+    """An update's wait must not accept a 'running' fetched before its PUT."""
+    client.add("bert", ready_at=0.0)
+    client.get_gate = threading.Event()
+    first = pool.submit(watcher.wait, "bert", running, deadline=600.0)
+    until(lambda: len(client.calls) == 1)
+
+    second = pool.submit(watcher.wait, "bert", running, deadline=600.0)
+    until(lambda: watcher.waiting == 2)
+    client.get_gate.set()
+
+    assert finish_time(first) == 5.0
+    assert finish_time(second) > 5.0
+    assert len(client.calls) == 2
+
+
+def test_unlisted_endpoint_is_confirmed_by_a_get_before_it_counts_as_absent(
+    watcher: EndpointWatcher, client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
+) -> None:
+    """A listing that lags a create must not make the new endpoint look deleted."""
+    client.add("old", ready_at=0.0, gone_at=1.0)
+    client.add("new", ready_at=0.0)
+    client.unlisted.add("new")
+    seen: dict[str, dict[str, Any] | None] = {}
+
+    def record(name: str) -> Callable[[dict[str, Any] | None], bool]:
+        def done(ep: dict[str, Any] | None) -> bool:
+            seen[name] = ep
+            return True
+
+        return done
+
+    futures = start_all(pool, watcher, fake_time, [("old", record("old"), 600.0), ("new", record("new"), 600.0)])
+    for future in futures:
+        future.result(GUARD)
+
+    assert seen["old"] is None
+    assert seen["new"] is not None and seen["new"]["status"]["state"] == "running"
+    assert [kind for _, kind, _ in client.calls] == ["list", "get", "get"]
+
+
+# -- failures --------------------------------------------------------------------------------------
+
+
+def test_rate_limit_pauses_polling_for_retry_after(watcher: EndpointWatcher, client: FakeClient) -> None:
+    client.add("bert", ready_at=0.0)
+    client.failures.append(
+        RateLimitedError(status_code=429, method="GET", path=f"/endpoint/{NS}/bert", retry_after=42.0)
+    )
+
+    watcher.wait("bert", running, deadline=600.0)
+
+    assert [t for t, _, _ in client.calls] == [5.0, 47.0]
+
+
+def test_transport_errors_back_off_exponentially_then_polling_resumes(
+    watcher: EndpointWatcher, client: FakeClient
+) -> None:
+    client.add("bert", ready_at=0.0)
+    for _ in range(3):
+        client.failures.append(
+            TransportError("ConnectError", method="GET", path="/x", request_may_have_reached_server=False)
+        )
+
+    watcher.wait("bert", running, deadline=600.0)
+
+    assert [t for t, _, _ in client.calls] == [5.0, 10.0, 20.0, 40.0]
+
+
+def test_deadline_during_an_outage_names_the_last_error_as_its_cause(
+    watcher: EndpointWatcher, client: FakeClient
+) -> None:
+    client.add("bert", ready_at=0.0)
+    outage = TransportError("ConnectError", method="GET", path="/x", request_may_have_reached_server=False)
+    client.failures.extend([outage] * 10)
+
+    with pytest.raises(DeadlineExceededError) as info:
+        watcher.wait("bert", running, deadline=30.0)
+    assert info.value.__cause__ is outage
+    assert info.value.last_state is None
+
+
+def test_an_error_polling_cannot_fix_ends_every_wait_at_once(
+    watcher: EndpointWatcher, client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
+) -> None:
+    for name in ("a", "b", "c"):
+        client.add(name)
+    client.failures.append(AuthenticationError(status_code=401, method="GET", path=f"/endpoint/{NS}"))
+
+    futures = start_all(pool, watcher, fake_time, [(name, running, 600.0) for name in ("a", "b", "c")])
+
+    errors = []
+    for future in futures:
+        with pytest.raises(AuthenticationError) as info:
+            future.result(GUARD)
+        errors.append(info.value)
+    assert len({id(e) for e in errors}) == 3
+    assert len(client.calls) == 1
+
+
+def test_an_error_about_one_endpoint_ends_only_its_wait(
+    watcher: EndpointWatcher, client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
+) -> None:
+    client.add("bert", ready_at=12.0)
+    futures = start_all(pool, watcher, fake_time, [(".", running, 600.0), ("bert", running, 600.0)])
+
+    with pytest.raises(ConfigurationError):
+        futures[0].result(GUARD)
+    assert finish_time(futures[1]) >= 12.0
+
+
+# -- the registry ----------------------------------------------------------------------------------
+
+
+def test_watcher_for_shares_one_watcher_per_client_and_namespace(client: FakeClient) -> None:
+    other = FakeClient(client.time)
+    found: list[EndpointWatcher] = []
+
+    def look_up() -> None:
+        found.append(watcher_for(client, NS))
+
+    threads = [threading.Thread(target=look_up) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(GUARD)
+
+    assert len({id(w) for w in found}) == 1
+    assert found[0].namespace == NS
+    assert watcher_for(client, "other") is not found[0]
+    assert watcher_for(other, NS) is not found[0]
+
+
+def test_intervals_must_be_positive(client: FakeClient) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        EndpointWatcher(client, NS, min_interval=0.0)
