@@ -1,0 +1,700 @@
+"""The dynamic provider: Pulumi's check / diff / create / read / update / delete for an endpoint.
+
+The import path of `InferenceEndpointProvider` is part of every stack's state: the engine pickles
+the provider by reference (``pulumi_huggingface.provider.InferenceEndpointProvider``) into each
+resource's ``__provider``, and refresh and destroy unpickle it. Never move or rename it.
+
+What the pickle holds is declarative only (`InferenceEndpointProvider.__getstate__`): no token, no
+client, no settings. In the plugin process the engine calls `configure` with the stack config, and
+the provider builds its client lazily from that config and the environment on the first API call,
+so check and diff never need a token.
+
+The provider server calls these methods from several worker threads on one instance at once: the
+only shared state is the lazily built client and settings, guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Final, NoReturn
+
+import httpx
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
+from pulumi_huggingface import schema, validation, waiting
+from pulumi_huggingface.client import EndpointsClient
+from pulumi_huggingface.errors import (
+    AuthenticationError,
+    ConflictError,
+    DeadlineExceededError,
+    HuggingFaceError,
+    NotFoundError,
+    ServerError,
+    TransportError,
+)
+from pulumi_huggingface.schema import FIELDS, FIELDS_BY_NAME, INTERNAL_DEFAULTS, INTERNAL_RESOURCE_NAME, Mutability
+from pulumi_huggingface.settings import Settings, require_token, resolve_settings
+
+__all__ = ["EndpointOperationError", "InferenceEndpointProvider"]
+
+# Bumped if the pickled state ever needs migrating; old stacks keep unpickling.
+_STATE_VERSION: Final = 1
+# Scrubbing a very short value out of messages would mangle them ("1" out of "1/1 replicas"), so
+# values this short are only replaced where they stand alone as a word.
+_SHORT_VALUE: Final = 4
+# After a create whose answer was lost, the API may take a moment to list the endpoint.
+_LOST_CREATE_LOOKS: Final = 3
+_LOST_CREATE_GAP_SECONDS: Final = 5.0
+_INTERNAL_KEYS: Final = (INTERNAL_DEFAULTS, INTERNAL_RESOURCE_NAME)
+
+
+class EndpointOperationError(HuggingFaceError):
+    """An operation on an endpoint failed for a reason the provider found itself.
+
+    A name already taken, hardware the catalogue does not offer, a create whose outcome cannot be
+    established. The message names the endpoint and the next step.
+    """
+
+
+ClientFactory = Callable[[Settings], EndpointsClient]
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
+
+
+def _plain(value: Any) -> Any:
+    """Strip the provider server's secret wrappers, should any reach the provider."""
+    if rpc.is_rpc_secret(value):
+        return _plain(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+class _Scrubber:
+    """Blanks out the token and a resource's secret, credential and env values from text.
+
+    Args:
+        values: The resource's values to hide.
+        token: Returns the token once known (the client is built lazily, mid-call).
+    """
+
+    def __init__(self, values: list[str], token: Callable[[], str | None]) -> None:
+        self._values = values
+        self._token = token
+
+    def __call__(self, text: str) -> str:
+        token = self._token()
+        values = {*self._values, *([token] if token else [])}
+        for value in sorted((v for v in values if len(v) >= _SHORT_VALUE), key=len, reverse=True):
+            text = text.replace(value, "***")
+        for value in (v for v in values if 0 < len(v) < _SHORT_VALUE):
+            text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", "***", text)
+        return text
+
+
+def _redacted_values(props: Mapping[str, Any]) -> list[str]:
+    values: list[str] = []
+    for field in FIELDS:
+        if not field.redacted:
+            continue
+        value = props.get(field.name)
+        if isinstance(value, str):
+            values.append(value)
+        elif isinstance(value, Mapping):
+            values.extend(item for item in value.values() if isinstance(item, str))
+    return values
+
+
+class InferenceEndpointProvider(ResourceProvider):
+    """Manages Hugging Face Inference Endpoints for `pulumi_huggingface.InferenceEndpoint`.
+
+    Credentials come from the stack config (``huggingface:token``, ``huggingface:namespace``,
+    ``huggingface:apiUrl``) handed to `configure`, else the environment (``HF_TOKEN``); see
+    `pulumi_huggingface.settings`.
+
+    Args:
+        transport: The httpx transport of the API client (tests pass an ``httpx.MockTransport`` or a
+            ``httpx.WSGITransport`` around the emulator); None for real HTTP.
+        client_factory: Builds the API client from the resolved settings, instead of the default
+            `EndpointsClient`; it receives the settings and must check the token itself.
+        clock: The time source and sleep of waits and client retries (tests pass fakes).
+        environ: The environment to read credentials from; None for ``os.environ``.
+        info: Receives progress lines; defaults to ``pulumi.log.info``.
+        warn: Receives warnings; defaults to ``pulumi.log.warn``.
+
+    None of these are pickled: in a stack's state the provider is the class reference alone.
+    """
+
+    def __init__(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        client_factory: ClientFactory | None = None,
+        clock: waiting.Clock | None = None,
+        environ: Mapping[str, str] | None = None,
+        info: Callable[[str], None] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self._setup(
+            transport=transport, client_factory=client_factory, clock=clock, environ=environ, info=info, warn=warn
+        )
+
+    def _setup(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        client_factory: ClientFactory | None = None,
+        clock: waiting.Clock | None = None,
+        environ: Mapping[str, str] | None = None,
+        info: Callable[[str], None] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self._transport = transport
+        self._client_factory = client_factory
+        self._clock = clock or waiting.Clock()
+        self._environ = environ
+        self._info = info or pulumi.log.info
+        self._warn = warn or pulumi.log.warn
+        self._lock = threading.Lock()
+        self._config: dict[str, Any] = {}
+        self._settings: Settings | None = None
+        self._client: EndpointsClient | None = None
+        self._owner: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only declarative data goes into the pickle in state: never settings, a token or a client.
+        return {"version": _STATE_VERSION}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._setup()
+
+    # --- configuration and the client --------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Take the stack config (namespaced keys such as ``huggingface:token``) for later API calls.
+
+        Nothing is resolved here, so a missing token fails only at the first API call.
+        """
+        # The SDK's Config exposes get/require by key only; the settings resolver wants the whole map.
+        raw = getattr(req.config, "_props", None)
+        with self._lock:
+            self._config = dict(raw) if isinstance(raw, Mapping) else {}
+            self._settings = None
+            self._owner = None
+            if self._client is not None:
+                self._client.close()
+            self._client = None
+
+    def _resolved_settings(self) -> Settings:
+        with self._lock:
+            if self._settings is None:
+                environ = self._environ if self._environ is not None else os.environ
+                self._settings = resolve_settings(self._config, environ)
+            return self._settings
+
+    def _api(self) -> EndpointsClient:
+        settings = self._resolved_settings()
+        with self._lock:
+            if self._client is None:
+                if self._client_factory is not None:
+                    self._client = self._client_factory(settings)
+                else:
+                    self._client = EndpointsClient(
+                        token=require_token(settings),
+                        api_url=settings.api_url,
+                        hub_url=settings.hub_url,
+                        transport=self._transport,
+                        sleep=self._clock.sleep,
+                    )
+            return self._client
+
+    def _namespace(self, declared: Any) -> str:
+        if isinstance(declared, str) and declared:
+            return declared
+        settings = self._resolved_settings()
+        if settings.namespace:
+            return settings.namespace
+        client = self._api()
+        with self._lock:
+            owner = self._owner
+        if owner is None:
+            name = client.whoami().get("name")
+            if not isinstance(name, str) or not name:
+                raise EndpointOperationError(
+                    "Could not tell which namespace to use: the token's owner has no name. Set `namespace` on "
+                    "the endpoint or `pulumi config set huggingface:namespace <user-or-org>`."
+                )
+            with self._lock:
+                self._owner = owner = name
+        return owner
+
+    def _split_id(self, id_: str) -> tuple[str, str]:
+        namespace, sep, name = id_.partition("/")
+        if not sep:
+            # `InferenceEndpoint.get(..., id="name")`: the namespace comes from config or the token.
+            return self._namespace(None), id_
+        if not namespace or not name or "/" in name:
+            raise EndpointOperationError(f"{id_!r} is not an endpoint id: use '<namespace>/<name>'.")
+        return namespace, name
+
+    # --- error hygiene ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _guard(self, *props: Mapping[str, Any]) -> Iterator[_Scrubber]:
+        """Raise every error leaving a provider method scrubbed of the token and the resource's secrets."""
+        values = [value for bag in props for value in _redacted_values(bag)]
+        scrub = _Scrubber(values, self._known_token)
+        try:
+            yield scrub
+        except Exception as exc:
+            raise self._scrubbed(exc, scrub) from None
+
+    def _known_token(self) -> str | None:
+        settings = self._settings
+        return settings.token if settings is not None else None
+
+    def _scrubbed(self, exc: Exception, scrub: _Scrubber) -> Exception:
+        settings = self._settings
+        message = str(exc)
+        if isinstance(exc, AuthenticationError) and settings is not None and settings.token_source:
+            message += f" The token in use came from {settings.token_source}."
+        message = scrub(message)
+        try:
+            clone = copy.copy(exc)
+        except Exception:
+            return EndpointOperationError(message)
+        clone.args = (message,)
+        server_message = getattr(clone, "server_message", None)
+        if isinstance(server_message, str):
+            clone.server_message = scrub(server_message)  # type: ignore[attr-defined]
+        return clone
+
+    def _progress(self, scrub: _Scrubber) -> Callable[[str], None]:
+        def emit(line: str) -> None:
+            self._info(scrub(line))
+
+        return emit
+
+    # --- check and diff: no API calls --------------------------------------------------------
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate the inputs, resolve aliases and choose the autoname, without any API call."""
+        inputs = _plain(dict(news))
+        with self._guard(inputs):
+            if inputs.get("type") == "protected":
+                self._warn(
+                    "huggingface: type 'protected' is deprecated; it means 'authenticated', which is what the "
+                    "endpoint gets. Write type='authenticated' to silence this warning."
+                )
+                inputs["type"] = "authenticated"
+            self._choose_name(_plain(olds or {}), inputs)
+            problems = validation.validate(inputs, is_unknown=_is_unknown)
+            return CheckResult(inputs, [CheckFailure(problem.property, problem.reason) for problem in problems])
+
+    @staticmethod
+    def _choose_name(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
+        defaulted = [key for key in inputs.get(INTERNAL_DEFAULTS) or [] if key != "name"]
+        if inputs.get("name") is None:
+            # Keep the name generated on an earlier run; a replacement re-checks without olds and
+            # so gets a fresh suffix, letting the new endpoint exist beside the old one.
+            previous = olds.get("name") if "name" in (olds.get(INTERNAL_DEFAULTS) or []) else None
+            resource_name = inputs.get(INTERNAL_RESOURCE_NAME)
+            resource_name = resource_name if isinstance(resource_name, str) else "endpoint"
+            inputs["name"] = previous or validation.autoname(resource_name)
+            defaulted.append("name")
+        inputs[INTERNAL_DEFAULTS] = sorted(defaulted)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Compare the previous outputs with the new inputs, driven by `schema.FIELDS`."""
+        olds, news = _plain(olds), _plain(news)
+        with self._guard(olds, news):
+            changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
+            if not changed:
+                return DiffResult(changes=False, replaces=[], delete_before_replace=False)
+            replaces = [name for name in changed if FIELDS_BY_NAME[name].mutability is Mutability.REPLACE]
+            # Names are unique in a namespace: a replacement under the same name must delete first.
+            same_identity = bool(replaces) and self._same_identity(id_, olds, news)
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=same_identity)
+
+    @staticmethod
+    def _same_identity(id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        old_namespace, _, old_name = id_.partition("/")
+        old_namespace = olds.get("namespace") or old_namespace
+        old_name = olds.get("name") or old_name
+        new_namespace = news.get("namespace") or old_namespace
+        new_name = news.get("name")
+        if _is_unknown(new_namespace) or _is_unknown(new_name):
+            return True
+        return bool(new_namespace == old_namespace and new_name == old_name)
+
+    # --- create ------------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Create the endpoint (or adopt an existing one) and wait until it has settled."""
+        props = _plain(props)
+        with self._guard(props) as scrub:
+            client = self._api()
+            namespace = self._namespace(props.get("namespace"))
+            name = props["name"]
+            timeouts = validation.resolve_timeouts(props.get("timeouts"))
+            deadline = waiting.Deadline(timeouts["create"], self._clock)
+            progress = self._progress(scrub)
+            self._check_hardware(client, namespace, props)
+
+            adopt = bool(props.get("adopt_existing"))
+            existing = self._find(client, namespace, name) if adopt else None
+            endpoint: dict[str, Any] = {}
+            if existing is None:
+                endpoint, existing = self._post(client, namespace, name, props, adopt=adopt)
+            if existing is not None:
+                settled = self._adopt(client, namespace, name, props, existing, deadline, progress)
+            else:
+                settled = self._settle_created(client, namespace, name, props, endpoint, timeouts, deadline, progress)
+            outs = self._outputs(namespace, props, settled, applied=True)
+            return CreateResult(f"{namespace}/{name}", outs)
+
+    def _post(
+        self, client: EndpointsClient, namespace: str, name: str, props: Mapping[str, Any], *, adopt: bool
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """POST the endpoint; return (created, None), or (_, existing) when adopting after a conflict."""
+        try:
+            return client.create_endpoint(namespace, schema.create_payload(props)), None
+        except ConflictError:
+            existing = self._find(client, namespace, name)
+            if existing is None:
+                raise  # a quota or another conflict: the server's message says which
+            if adopt:
+                return {}, existing
+            raise EndpointOperationError(
+                f"An inference endpoint named {namespace}/{name} already exists. To manage it with this "
+                "program, set adopt_existing=True on the resource and run again (the declared configuration "
+                "is then applied to it); otherwise choose another name, or leave `name` out to get a "
+                "generated one."
+            ) from None
+        except (ServerError, TransportError) as exc:
+            if isinstance(exc, TransportError) and not exc.request_may_have_reached_server:
+                raise
+            # The POST may have been acted on: look before anything else, never POST again.
+            for look in range(_LOST_CREATE_LOOKS):
+                if look:
+                    self._clock.sleep(_LOST_CREATE_GAP_SECONDS)
+                found = self._find(client, namespace, name)
+                if found is not None:
+                    self._info(
+                        f"huggingface: the answer to creating endpoint {namespace}/{name} was lost, but the "
+                        "endpoint exists: continuing with it"
+                    )
+                    return found, None
+            raise EndpointOperationError(
+                f"Creating inference endpoint {namespace}/{name} got no usable answer ({exc}), and no endpoint "
+                "of that name exists, so nothing was created. Run `pulumi up` again."
+            ) from None
+
+    @staticmethod
+    def _find(client: EndpointsClient, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            return client.get_endpoint(namespace, name)
+        except NotFoundError:
+            return None
+
+    def _settle_created(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        props: Mapping[str, Any],
+        endpoint: Mapping[str, Any],
+        timeouts: Mapping[str, float],
+        deadline: waiting.Deadline,
+        progress: Callable[[str], None],
+    ) -> dict[str, Any]:
+        try:
+            return waiting.wait_for_state(
+                client,
+                namespace,
+                name,
+                accept=schema.settled_states(props.get("min_replica")),
+                deadline=deadline,
+                on_progress=progress,
+                initial=endpoint,
+            )
+        except Exception as exc:
+            # The engine keeps nothing of a create that raises: an endpoint left now would be billed
+            # and known to no state, so remove it, or say exactly what is left.
+            self._clean_up_failed_create(client, namespace, name, exc, timeouts, progress)
+            raise
+
+    def _clean_up_failed_create(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        exc: Exception,
+        timeouts: Mapping[str, float],
+        progress: Callable[[str], None],
+    ) -> None:
+        try:
+            with contextlib.suppress(NotFoundError):
+                client.delete_endpoint(namespace, name)
+        except Exception as cleanup_exc:
+            note = (
+                f"The endpoint {namespace}/{name} was created but deleting it failed ({cleanup_exc}): it still "
+                "exists, may be billed, and no Pulumi state knows about it. Delete it at "
+                f"https://endpoints.huggingface.co/{namespace}/endpoints/{name} or with "
+                f"`hf endpoints delete {name} --namespace {namespace}`, or take it over by setting "
+                "adopt_existing=True and running `pulumi up` again."
+            )
+        else:
+            note = f"The endpoint {namespace}/{name} was deleted so that nothing is left behind."
+            try:
+                waiting.wait_until_absent(
+                    client,
+                    namespace,
+                    name,
+                    deadline=waiting.Deadline(timeouts["delete"], self._clock),
+                    on_progress=progress,
+                )
+            except HuggingFaceError:
+                note = (
+                    f"Deleting the endpoint {namespace}/{name} was requested so that nothing is left behind, "
+                    "but it had not disappeared yet; check that it is gone before running again."
+                )
+        exc.args = (f"{exc} {note}",)
+
+    def _adopt(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        props: Mapping[str, Any],
+        existing: Mapping[str, Any],
+        deadline: waiting.Deadline,
+        progress: Callable[[str], None],
+    ) -> dict[str, Any]:
+        self._info(f"huggingface: adopting existing endpoint {namespace}/{name} (adopt_existing=True)")
+        current = self._outputs(namespace, props, existing, applied=False)
+        changed = schema.changed_fields(current, props, is_unknown=_is_unknown)
+        fixed = [name_ for name_ in changed if FIELDS_BY_NAME[name_].mutability is Mutability.REPLACE]
+        if fixed:
+            details = ", ".join(f"{key} is {current.get(key)!r} there" for key in fixed)
+            raise EndpointOperationError(
+                f"Cannot adopt inference endpoint {namespace}/{name}: {details}, and the program declares "
+                "otherwise; these cannot change in place. Declare the existing values, or choose another name."
+            )
+        # Secrets and registry credentials cannot be read back, so whatever the program declares is sent.
+        unreadable = [f.name for f in FIELDS if f.readback is schema.Readback.NEVER and props.get(f.name) is not None]
+        payload = schema.update_payload([*changed, *unreadable], props)
+        state = (existing.get("status") or {}).get("state")
+        accept = schema.settled_states(props.get("min_replica"))
+        if state == "paused":
+            accept |= {"paused"}
+        if not payload:
+            endpoint: Mapping[str, Any] = existing
+            changed_since = None
+        else:
+            endpoint = client.update_endpoint(namespace, name, payload)
+            changed_since = (existing.get("status") or {}).get("updatedAt")
+        return waiting.wait_for_state(
+            client,
+            namespace,
+            name,
+            accept=accept,
+            deadline=deadline,
+            on_progress=progress,
+            initial=endpoint,
+            changed_since=changed_since,
+        )
+
+    def _check_hardware(self, client: EndpointsClient, namespace: str, props: Mapping[str, Any]) -> None:
+        """Refuse hardware the namespace's catalogue does not offer, listing what it does offer."""
+        try:
+            catalogue = client.list_hardware(namespace)
+        except AuthenticationError:
+            raise
+        except HuggingFaceError as exc:
+            self._warn(f"huggingface: could not read the hardware catalogue of {namespace} ({exc}); the API checks it")
+            return
+        vendor, region = props.get("vendor"), props.get("region")
+        wanted = (props.get("accelerator"), props.get("instance_type"), props.get("instance_size"))
+        vendors = {v.get("name"): v for v in catalogue.get("vendors") or [] if isinstance(v, Mapping)}
+        if vendor not in vendors:
+            offered = ", ".join(sorted(str(key) for key in vendors)) or "none"
+            raise EndpointOperationError(f"vendor {vendor!r} is not offered to {namespace}; offered: {offered}.")
+        regions = {r.get("name"): r for r in vendors[vendor].get("regions") or [] if isinstance(r, Mapping)}
+        if region not in regions:
+            offered = ", ".join(sorted(str(key) for key in regions)) or "none"
+            raise EndpointOperationError(
+                f"region {region!r} is not offered by vendor {vendor!r} to {namespace}; offered: {offered}."
+            )
+        computes = [c for c in regions[region].get("computes") or [] if isinstance(c, Mapping)]
+        offered_set = {(c.get("accelerator"), c.get("instanceType"), c.get("instanceSize")) for c in computes}
+        if wanted not in offered_set:
+            choices = "; ".join(
+                f"accelerator={a} instance_type={t} instance_size={s}"
+                for a, t, s in sorted(offered_set, key=lambda item: tuple(map(str, item)))
+            )
+            accelerator, instance_type, instance_size = wanted
+            raise EndpointOperationError(
+                f"accelerator={accelerator} instance_type={instance_type} instance_size={instance_size} is not "
+                f"offered in {vendor}/{region} to {namespace}. Offered there: {choices or 'nothing'}."
+            )
+
+    # --- read --------------------------------------------------------------------------------
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Read the live endpoint; rebuild the inputs from it so drift shows on the next preview."""
+        props = _plain(props or {})
+        with self._guard(props):
+            client = self._api()
+            namespace, name = self._split_id(id_)
+            endpoint = self._find(client, namespace, name)
+            if endpoint is None:
+                return ReadResult("", {})
+            if props.get("repository") is None:
+                # A lookup (`InferenceEndpoint.get`): nothing was declared, so everything is live.
+                outs = self._live_outputs(namespace, endpoint, props)
+            else:
+                outs = self._outputs(namespace, props, endpoint, applied=False, previous=props)
+            inputs = {
+                field.name: outs[field.name]
+                for field in FIELDS
+                if outs.get(field.name) is not None
+            }
+            inputs.update({key: props[key] for key in _INTERNAL_KEYS if key in props})
+            return ReadResult(f"{namespace}/{name}", outs, inputs)
+
+    # --- update ------------------------------------------------------------------------------
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Send one PUT with what changed, wait for it to settle, and return the complete outputs."""
+        olds, news = _plain(olds), _plain(news)
+        with self._guard(olds, news) as scrub:
+            changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
+            payload = schema.update_payload(changed, news)
+            if not payload:
+                # Only provider-only inputs (or equivalent spellings) changed: nothing to send.
+                outs = {**olds, **{f.name: news.get(f.name) for f in FIELDS if f.name != "namespace"}}
+                outs.update({key: news[key] for key in _INTERNAL_KEYS if key in news})
+                return UpdateResult(outs)
+            client = self._api()
+            namespace, name = self._split_id(id_)
+            timeouts = validation.resolve_timeouts(news.get("timeouts"))
+            deadline = waiting.Deadline(timeouts["update"], self._clock)
+            if {"accelerator", "instance_type", "instance_size"} & set(changed):
+                self._check_hardware(client, namespace, news)
+            endpoint = client.update_endpoint(namespace, name, payload)
+            accept = schema.settled_states(news.get("min_replica"))
+            if olds.get("state") == "paused" or (endpoint.get("status") or {}).get("state") == "paused":
+                accept |= {"paused"}
+            settled = waiting.wait_for_state(
+                client,
+                namespace,
+                name,
+                accept=accept,
+                deadline=deadline,
+                on_progress=self._progress(scrub),
+                initial=endpoint,
+                changed_since=olds.get("updated_at"),
+            )
+            applied = "revision" in changed
+            return UpdateResult(self._outputs(namespace, news, settled, applied=applied, previous=olds))
+
+    # --- delete ------------------------------------------------------------------------------
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete the endpoint and wait until its name is free; an endpoint already gone is success."""
+        props = _plain(props or {})
+        with self._guard(props) as scrub:
+            client = self._api()
+            namespace, name = self._split_id(id_)
+            try:
+                timeouts = validation.resolve_timeouts(props.get("timeouts"))
+            except ValueError:
+                timeouts = validation.resolve_timeouts(None)
+            try:
+                client.delete_endpoint(namespace, name)
+            except NotFoundError:
+                return
+            try:
+                waiting.wait_until_absent(
+                    client,
+                    namespace,
+                    name,
+                    deadline=waiting.Deadline(timeouts["delete"], self._clock),
+                    on_progress=self._progress(scrub),
+                )
+            except DeadlineExceededError as exc:
+                self._still_deleting(exc)
+
+    @staticmethod
+    def _still_deleting(exc: DeadlineExceededError) -> NoReturn:
+        raise EndpointOperationError(
+            f"Inference endpoint {exc.namespace}/{exc.name} was asked to delete but still existed after "
+            f"{validation.format_duration(exc.waited_seconds)}. Run `pulumi destroy` (or `pulumi up`) again "
+            "once it is gone; raise timeouts['delete'] if deletions take longer."
+        ) from None
+
+    # --- outputs -----------------------------------------------------------------------------
+
+    def _outputs(
+        self,
+        namespace: str,
+        declared: Mapping[str, Any],
+        endpoint: Mapping[str, Any],
+        *,
+        applied: bool,
+        previous: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Echo the declared inputs, reconciled with the live endpoint, plus what the API reports.
+
+        Args:
+            namespace: The resolved namespace.
+            declared: The inputs as the program declared them (checked).
+            endpoint: The endpoint's JSON.
+            applied: The declared revision was just sent, so the live commit is its resolution.
+            previous: The previous outputs, for context.
+        """
+        live = schema.live_inputs(endpoint)
+        reported = schema.status_outputs(endpoint)
+        context = dict(previous or {})
+        if applied:
+            context.update(revision=declared.get("revision"), resolved_revision=reported["resolved_revision"])
+        outs: dict[str, Any] = {}
+        for field in FIELDS:
+            if field.name == "namespace":
+                outs[field.name] = namespace
+            elif field.mutability is Mutability.PROVIDER:
+                outs[field.name] = declared.get(field.name)
+            else:
+                outs[field.name] = schema.reconcile(field, declared.get(field.name), live[field.name], context)
+        outs.update(reported)
+        outs.update({key: declared[key] for key in _INTERNAL_KEYS if key in declared})
+        return outs
+
+    @staticmethod
+    def _live_outputs(namespace: str, endpoint: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        outs = {**schema.live_inputs(endpoint), "namespace": namespace, **schema.status_outputs(endpoint)}
+        outs.update({key: props[key] for key in _INTERNAL_KEYS if key in props})
+        return outs

@@ -1,0 +1,747 @@
+"""Every input and output of `InferenceEndpoint`, declared once.
+
+`FIELDS` is the one table that says, for each input: its Python name, where it lives in the API's
+JSON, its type, whether a change updates the endpoint in place or replaces it (and why), what
+removing it from the program does, whether it is secret, and what it means. `OUTPUTS` does the same
+for what the API reports. Everything else is driven by these two tables:
+
+* `create_payload` and `update_payload` build the request bodies (the only code that writes
+  camelCase keys);
+* `live_inputs` and `status_outputs` read an endpoint's JSON back into Python names (the only code
+  that reads them);
+* `changed_fields` decides what a diff is, `reconcile` tells server normalisation from drift;
+* `pulumi_huggingface.reference` renders the tables as the README's resource reference.
+
+This module imports nothing from Pulumi: values that are still unknown during a preview are
+recognised by `is_unknown`, which the provider wires to `pulumi.output.Unknown`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+__all__ = [
+    "DEFAULT_TIMEOUTS",
+    "FIELDS",
+    "FIELDS_BY_NAME",
+    "INTERNAL_DEFAULTS",
+    "INTERNAL_RESOURCE_NAME",
+    "OUTPUTS",
+    "Field",
+    "Kind",
+    "Mutability",
+    "OutputField",
+    "Readback",
+    "Removal",
+    "changed_fields",
+    "create_payload",
+    "effective",
+    "encode_image",
+    "is_internal",
+    "live_inputs",
+    "reconcile",
+    "settled_states",
+    "status_outputs",
+    "update_payload",
+]
+
+# Inputs the provider sets for itself. Like Pulumi's bridged providers, `__defaults` lists the
+# inputs check filled in (the autoname), so a later run keeps them; `__resource_name` carries the
+# Pulumi resource name, which the engine never hands to a dynamic provider. Neither counts in a diff.
+INTERNAL_DEFAULTS: Final = "__defaults"
+INTERNAL_RESOURCE_NAME: Final = "__resource_name"
+
+DEFAULT_TIMEOUTS: Final[Mapping[str, str]] = {"create": "30m", "update": "30m", "delete": "15m"}
+
+
+class Kind(enum.Enum):
+    """The type of an input's value."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    STRING_LIST = "list[string]"
+    STRING_MAP = "map[string, string]"
+    OBJECT = "object"
+
+
+class Mutability(enum.Enum):
+    """What a change of the input does to the endpoint."""
+
+    IN_PLACE = "in place"
+    REPLACE = "replaces"
+    PROVIDER = "provider only"
+
+
+class Removal(enum.Enum):
+    """What removing the input from the program does.
+
+    REQUIRED inputs cannot be removed; CLEAR sends the field's empty value; KEEP leaves the server's
+    value alone; DEFAULT returns the field to its default.
+    """
+
+    REQUIRED = "required"
+    CLEAR = "clear"
+    KEEP = "keep"
+    DEFAULT = "default"
+
+
+class Readback(enum.Enum):
+    """How far the live endpoint tells the input's current value.
+
+    EXACT: the API returns it (possibly normalised, see `Field.matches`). NEVER: the API never
+    returns it in full (secrets, registry credentials), so the declared value stands. IF_PRESENT:
+    the API returns it only sometimes, so an absent value is not evidence of drift.
+    """
+
+    EXACT = "exact"
+    NEVER = "never"
+    IF_PRESENT = "if present"
+
+
+Matcher = Callable[[Any, Any, Mapping[str, Any]], bool]
+
+
+def _equal(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
+    return bool(declared == live)
+
+
+def _equal_or_empty(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
+    # The API reads an unset map or list back as {} / [] (and sometimes omits it).
+    return (declared or None) == (live or None)
+
+
+def _same_tags(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
+    if not isinstance(declared, list) or not isinstance(live, list):
+        return _equal_or_empty(declared, live, previous)
+    return sorted(map(str, declared)) == sorted(map(str, live))
+
+
+def _same_type(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
+    # Endpoints created as `protected` (the old name of `authenticated`) still read back that way.
+    aliases = {"protected": "authenticated"}
+    return aliases.get(declared, declared) == aliases.get(live, live)
+
+
+_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+def _same_revision(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
+    # The API resolves a branch, tag or short SHA to the full commit SHA. The resolution recorded
+    # when the provider last applied the revision tells a normalised value from drift.
+    if declared == live:
+        return True
+    if not isinstance(declared, str) or not isinstance(live, str):
+        return False
+    if _SHA.match(declared) and live.startswith(declared):
+        return True
+    return bool(previous.get("resolved_revision") == live and previous.get("revision") == declared)
+
+
+def _same_image(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
+    # The API fills in image defaults (port, healthRoute, disableCustomKernels) and reads
+    # credentials back redacted: the declared image matches when every declared key is live.
+    wanted = encode_image({"custom_image": declared})
+    current = live if isinstance(live, dict) else {"huggingface": {}}
+    current = encode_image({"custom_image": current})
+    if set(wanted) != set(current):
+        return False
+    return all(_contains(current[variant], spec) for variant, spec in wanted.items())
+
+
+def _contains(live: Any, declared: Any) -> bool:
+    if isinstance(declared, dict):
+        return isinstance(live, dict) and all(
+            key in live and _contains(live[key], value) for key, value in declared.items()
+        )
+    return bool(live == declared)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of `InferenceEndpoint`.
+
+    Attributes:
+        name: The Python name, used in `InferenceEndpointArgs`, in the inputs and in the outputs.
+        api_path: Where the value sits in the endpoint's JSON, dotted (``"compute.scaling.minReplica"``);
+            None when it is not in the JSON body (namespace, provider-only inputs).
+        kind: The value's type.
+        mutability: Whether a change updates in place, replaces the endpoint, or stays in the provider.
+        removal: What removing the input from the program does.
+        description: One line saying what the input means.
+        replace_reason: Why a change replaces the endpoint (replace-only inputs).
+        default: The value the provider uses when the input is absent (REMOVAL.DEFAULT inputs).
+        cleared: The value sent to clear the field on the server (Removal.CLEAR inputs).
+        secret: The resource marks the value secret in the stack's state.
+        redacted: The value never appears in messages (secrets, registry credentials, env values).
+        readback: How far the live endpoint tells the current value.
+        compare_when_absent: An absent input is compared with the live value as its default, so
+            drift away from the default shows.
+        group: The name of a composite API value built from several inputs (``"image"``,
+            ``"measure"``): a change to any member sends the whole value.
+        choices: The accepted values, if the API takes an enumeration.
+        minimum: The smallest accepted number.
+        maximum: The largest accepted number.
+        matches: Tells whether a declared value and a live value mean the same, given the previous
+            outputs (server normalisation is not drift).
+    """
+
+    name: str
+    api_path: str | None
+    kind: Kind
+    mutability: Mutability
+    removal: Removal
+    description: str
+    replace_reason: str = ""
+    default: Any = None
+    cleared: Any = None
+    secret: bool = False
+    redacted: bool = False
+    readback: Readback = Readback.EXACT
+    compare_when_absent: bool = False
+    group: str | None = None
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    matches: Matcher = _equal
+
+    @property
+    def sent_to_api(self) -> bool:
+        """Whether the input is part of the endpoint's JSON."""
+        return self.api_path is not None
+
+
+_NAME_REASON = "the name is the endpoint's key in the API's URL"
+_NAMESPACE_REASON = "the namespace is part of the endpoint's URL"
+_PROVIDER_REASON = "the API cannot move an endpoint to another cloud or region"
+_PRIVATE_LINK_REASON = "the API sets PrivateLink only when it creates an endpoint"
+
+# The table. Order is the order of huggingface_hub's `create_inference_endpoint`, then the
+# provider's own inputs; the reference renders it in this order.
+FIELDS: Final[tuple[Field, ...]] = (
+    Field(
+        "name", "name", Kind.STRING, Mutability.REPLACE, Removal.DEFAULT,
+        "The endpoint's name: lowercase letters, digits and `-`, at most 32 characters. "
+        "Defaults to the resource name plus a random suffix.",
+        replace_reason=_NAME_REASON,
+    ),
+    Field(
+        "namespace", None, Kind.STRING, Mutability.REPLACE, Removal.KEEP,
+        "The user or organization that owns the endpoint. Defaults to stack config "
+        "`huggingface:namespace`, else the token's owner.",
+        replace_reason=_NAMESPACE_REASON,
+    ),
+    Field(
+        "repository", "model.repository", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "The Hub model repository to serve, e.g. `openai-community/gpt2`.",
+    ),
+    Field(
+        "framework", "model.framework", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "The model's framework, e.g. `pytorch` or `custom`.",
+    ),
+    Field(
+        "task", "model.task", Kind.STRING, Mutability.IN_PLACE, Removal.KEEP,
+        "The task to serve, e.g. `text-generation`; the API cannot unset it, so removing it keeps "
+        "the current task.",
+    ),
+    Field(
+        "revision", "model.revision", Kind.STRING, Mutability.IN_PLACE, Removal.CLEAR,
+        "The model revision (branch, tag or commit) to deploy; without it the latest commit.",
+        matches=_same_revision,
+    ),
+    Field(
+        "accelerator", "compute.accelerator", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "The accelerator: `cpu`, `gpu` or `neuron` (the API may refuse a switch between CPU and GPU).",
+        choices=("cpu", "gpu", "neuron"),
+    ),
+    Field(
+        "instance_size", "compute.instanceSize", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "The instance size, e.g. `x1`, `x2`, `x4`.",
+    ),
+    Field(
+        "instance_type", "compute.instanceType", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "The instance type, e.g. `intel-icl` or `nvidia-t4`.",
+    ),
+    Field(
+        "vendor", "provider.vendor", Kind.STRING, Mutability.REPLACE, Removal.REQUIRED,
+        "The cloud vendor, e.g. `aws`.",
+        replace_reason=_PROVIDER_REASON,
+    ),
+    Field(
+        "region", "provider.region", Kind.STRING, Mutability.REPLACE, Removal.REQUIRED,
+        "The cloud region, e.g. `us-east-1`.",
+        replace_reason=_PROVIDER_REASON,
+    ),
+    Field(
+        "min_replica", "compute.scaling.minReplica", Kind.INTEGER, Mutability.IN_PLACE, Removal.DEFAULT,
+        "The minimum number of replicas; 0 lets the endpoint scale to zero. Defaults to 1.",
+        default=1, minimum=0, compare_when_absent=True,
+    ),
+    Field(
+        "max_replica", "compute.scaling.maxReplica", Kind.INTEGER, Mutability.IN_PLACE, Removal.DEFAULT,
+        "The maximum number of replicas. Defaults to 1.",
+        default=1, minimum=1, compare_when_absent=True,
+    ),
+    Field(
+        "scale_to_zero_timeout", "compute.scaling.scaleToZeroTimeout", Kind.INTEGER, Mutability.IN_PLACE,
+        Removal.CLEAR,
+        "Minutes without requests before the endpoint scales to zero (15 to 2880); needs "
+        "`min_replica` 0. Without it the API uses its own default (15).",
+        minimum=15, maximum=2880,
+    ),
+    Field(
+        "scaling_metric", "compute.scaling.measure", Kind.STRING, Mutability.IN_PLACE, Removal.KEEP,
+        "The autoscaling metric: `hardwareUsage` or `pendingRequests`.",
+        group="measure", choices=("hardwareUsage", "pendingRequests"),
+    ),
+    Field(
+        "scaling_threshold", "compute.scaling.measure", Kind.NUMBER, Mutability.IN_PLACE, Removal.DEFAULT,
+        "The autoscaling threshold of `scaling_metric`; without it the API's default.",
+        group="measure", minimum=0,
+    ),
+    Field(
+        "type", "type", Kind.STRING, Mutability.IN_PLACE, Removal.DEFAULT,
+        "Who may call the endpoint: `public`, `authenticated` (default) or `private`; `protected` is "
+        "a deprecated alias of `authenticated`.",
+        default="authenticated", compare_when_absent=True, choices=("public", "authenticated", "private"),
+        matches=_same_type,
+    ),
+    Field(
+        "custom_image", "model.image", Kind.OBJECT, Mutability.IN_PLACE, Removal.DEFAULT,
+        "The container image: keyed by variant (`{\"vLLM\": {\"url\": ..., \"port\": ...}}`) or a flat custom "
+        "container (`{\"url\": ..., \"port\": ..., \"healthRoute\": ...}`). Defaults to the managed image.",
+        group="image", matches=_same_image,
+    ),
+    Field(
+        "container_registry_username", "model.image.custom.credentials.username", Kind.STRING,
+        Mutability.IN_PLACE, Removal.CLEAR,
+        "The username for the registry of a custom container image.",
+        group="image", redacted=True, readback=Readback.NEVER,
+    ),
+    Field(
+        "container_registry_password", "model.image.custom.credentials.password", Kind.STRING,
+        Mutability.IN_PLACE, Removal.CLEAR,
+        "The password for the registry of a custom container image; needs the username.",
+        group="image", secret=True, redacted=True, readback=Readback.NEVER,
+    ),
+    Field(
+        "container_command", "model.command", Kind.STRING_LIST, Mutability.IN_PLACE, Removal.CLEAR,
+        "Replaces the container's entrypoint command.",
+        cleared=[], matches=_equal_or_empty,
+    ),
+    Field(
+        "container_args", "model.args", Kind.STRING_LIST, Mutability.IN_PLACE, Removal.CLEAR,
+        "Arguments appended to the container's entrypoint.",
+        cleared=[], matches=_equal_or_empty,
+    ),
+    Field(
+        "env", "model.env", Kind.STRING_MAP, Mutability.IN_PLACE, Removal.CLEAR,
+        "Environment variables of the container (not secret).",
+        cleared={}, redacted=True, matches=_equal_or_empty,
+    ),
+    Field(
+        "secrets", "model.secrets", Kind.STRING_MAP, Mutability.IN_PLACE, Removal.CLEAR,
+        "Secret environment variables of the container; the API never reads them back.",
+        cleared={}, secret=True, redacted=True, readback=Readback.NEVER,
+    ),
+    Field(
+        "tags", "tags", Kind.STRING_LIST, Mutability.IN_PLACE, Removal.CLEAR,
+        "Tags shown in the Inference Endpoints UI.",
+        cleared=[], matches=_same_tags,
+    ),
+    Field(
+        "domain", "route.domain", Kind.STRING, Mutability.IN_PLACE, Removal.CLEAR,
+        "A custom domain to serve the endpoint on.",
+    ),
+    Field(
+        "path", "route.path", Kind.STRING, Mutability.IN_PLACE, Removal.CLEAR,
+        "A custom path to serve the model on; starts with `/`.",
+    ),
+    Field(
+        "cache_http_responses", "cacheHttpResponses", Kind.BOOLEAN, Mutability.IN_PLACE, Removal.DEFAULT,
+        "Whether the endpoint caches HTTP responses. Defaults to false.",
+        default=False,
+    ),
+    Field(
+        "private_link_account_id", "privateService.accountId", Kind.STRING, Mutability.REPLACE,
+        Removal.CLEAR,
+        "The AWS account allowed to reach the endpoint through PrivateLink; needs `private_link_region`.",
+        replace_reason=_PRIVATE_LINK_REASON, readback=Readback.IF_PRESENT,
+    ),
+    Field(
+        "private_link_region", "privateService.region", Kind.STRING, Mutability.REPLACE, Removal.CLEAR,
+        "The AWS region of the PrivateLink entry point, e.g. `us-east-1`.",
+        replace_reason=_PRIVATE_LINK_REASON, readback=Readback.IF_PRESENT,
+    ),
+    Field(
+        "adopt_existing", None, Kind.BOOLEAN, Mutability.PROVIDER, Removal.DEFAULT,
+        "Take over an endpoint that already exists under this name instead of failing "
+        "(`pulumi import` does not work for dynamic resources). Defaults to false.",
+        default=False,
+    ),
+    Field(
+        "timeouts", None, Kind.OBJECT, Mutability.PROVIDER, Removal.DEFAULT,
+        "How long to wait for the endpoint to settle: `{\"create\": \"30m\", \"update\": \"30m\", "
+        "\"delete\": \"15m\"}` (the defaults); durations like `90s`, `45m`, `1h30m`.",
+        default=None,
+    ),
+)
+
+FIELDS_BY_NAME: Final[Mapping[str, Field]] = {field.name: field for field in FIELDS}
+
+
+@dataclass(frozen=True)
+class OutputField:
+    """A value the API reports about an endpoint, beyond the echoed inputs.
+
+    Attributes:
+        name: The Python name of the output.
+        api_path: Where it sits in the endpoint's JSON, dotted.
+        kind: The value's type.
+        description: One line saying what it means.
+    """
+
+    name: str
+    api_path: str
+    kind: Kind
+    description: str
+
+
+OUTPUTS: Final[tuple[OutputField, ...]] = (
+    OutputField("url", "status.url", Kind.STRING, "The URL to send inference requests to, once running."),
+    OutputField("state", "status.state", Kind.STRING, "The endpoint's state, e.g. `running`, `scaledToZero`."),
+    OutputField("status_message", "status.message", Kind.STRING, "What the API says about the state."),
+    OutputField("ready_replica", "status.readyReplica", Kind.INTEGER, "Replicas ready to serve."),
+    OutputField("target_replica", "status.targetReplica", Kind.INTEGER, "Replicas the endpoint scales to."),
+    OutputField("created_at", "status.createdAt", Kind.STRING, "When the endpoint was created (UTC)."),
+    OutputField("updated_at", "status.updatedAt", Kind.STRING, "When the endpoint was last changed (UTC)."),
+    OutputField(
+        "resolved_revision", "model.revision", Kind.STRING, "The model commit the endpoint runs (a full SHA)."
+    ),
+    OutputField("compute_id", "compute.id", Kind.STRING, "The API's id of the hardware, e.g. `aws-us-east-1-cpu-x2`."),
+    OutputField("health_route", "healthRoute", Kind.STRING, "The route the API probes for health."),
+)
+
+# Groups: composite API values built from several inputs. A change to any member sends the whole
+# value, because the API replaces `model.image` whole and `measure` is a one-key map.
+_GROUP_PATHS: Final[Mapping[str, str]] = {"image": "model.image", "measure": "compute.scaling.measure"}
+
+
+def is_internal(key: str) -> bool:
+    """Tell whether an input key is the provider's own (``__defaults``, ``__provider``, ...)."""
+    return key.startswith("__")
+
+
+def effective(field: Field, value: Any) -> Any:
+    """Return what an input's value means on the server: an absent value becomes its default or empty value."""
+    if value is not None:
+        return value
+    if field.removal is Removal.DEFAULT:
+        return field.default
+    if field.removal is Removal.CLEAR:
+        return field.cleared
+    return None
+
+
+def settled_states(min_replica: int | None) -> frozenset[str]:
+    """Return the states in which an endpoint with this minimum replica count has settled.
+
+    An endpoint allowed to scale to zero may settle there; paused is a user's choice, not ours.
+    """
+    minimum = FIELDS_BY_NAME["min_replica"].default if min_replica is None else min_replica
+    return frozenset({"running", "scaledToZero"}) if minimum == 0 else frozenset({"running"})
+
+
+# --- JSON paths -------------------------------------------------------------------------------
+
+
+def _get_path(data: Mapping[str, Any], path: str) -> Any:
+    node: Any = data
+    for key in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    keys = path.split(".")
+    node = data
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+
+
+# --- composite values -------------------------------------------------------------------------
+
+
+def encode_image(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Build ``model.image`` from `custom_image` and the registry credentials.
+
+    Mirrors huggingface_hub's ``_build_endpoint_image_payload``: a flat container (one with a
+    top-level ``url``) is sent as ``{"custom": ...}``, a dict keyed by variant as it is. A flat
+    ``health_route`` is sent as ``healthRoute``, the key the API reads (it ignores the other).
+
+    Args:
+        inputs: Inputs holding ``custom_image`` and, optionally, ``container_registry_username``
+            and ``container_registry_password``.
+
+    Returns:
+        The image payload; ``{"huggingface": {}}`` (the managed image) without a custom image.
+    """
+    custom = inputs.get("custom_image")
+    if not custom:
+        return {"huggingface": {}}
+    if "url" in custom:
+        flat = {("healthRoute" if key == "health_route" else key): value for key, value in custom.items()}
+        image: dict[str, Any] = {"custom": flat}
+    else:
+        image = dict(custom)
+    username = inputs.get("container_registry_username")
+    password = inputs.get("container_registry_password")
+    if username is not None and isinstance(image.get("custom"), dict):
+        credentials = {"username": username}
+        if password is not None:
+            credentials["password"] = password
+        image["custom"] = {**image["custom"], "credentials": credentials}
+    return image
+
+
+def _decode_image(image: Any) -> dict[str, Any]:
+    if not isinstance(image, dict) or not image:
+        return {"custom_image": None, "container_registry_username": None}
+    image = {key: (dict(value) if isinstance(value, dict) else value) for key, value in image.items()}
+    username = None
+    custom = image.get("custom")
+    if isinstance(custom, dict):
+        credentials = custom.pop("credentials", None)
+        if isinstance(credentials, dict):
+            # Read back redacted as {"username": "", "password": null}.
+            username = credentials.get("username") or None
+    if set(image) == {"huggingface"} and not image["huggingface"]:
+        return {"custom_image": None, "container_registry_username": username}
+    return {"custom_image": image, "container_registry_username": username}
+
+
+def _encode_measure(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    metric = inputs.get("scaling_metric")
+    if not metric:
+        return None
+    # A null threshold means the API's default for that metric.
+    return {metric: inputs.get("scaling_threshold")}
+
+
+def _decode_measure(scaling: Any) -> dict[str, Any]:
+    if not isinstance(scaling, Mapping):
+        return {"scaling_metric": None, "scaling_threshold": None}
+    measure = scaling.get("measure")
+    measure = measure if isinstance(measure, Mapping) else {}
+    # The API reports the metric both as `metric` and as the key of `measure`.
+    metric = scaling.get("metric") or next(iter(measure), None)
+    threshold = measure.get(metric) if metric in measure else scaling.get("threshold")
+    return {"scaling_metric": metric, "scaling_threshold": threshold}
+
+
+def _encode_group(group: str, inputs: Mapping[str, Any]) -> Any:
+    if group == "image":
+        return encode_image(inputs)
+    return _encode_measure(inputs)
+
+
+# --- payloads ---------------------------------------------------------------------------------
+
+
+def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Build the body of ``POST /endpoint/{namespace}`` from checked inputs.
+
+    Absent inputs with a default are sent with it (the API requires `type`, the replica counts and
+    the image); other absent inputs are left out, since the API rejects a null ``model.task``.
+
+    Args:
+        inputs: Checked inputs, keyed by Python name.
+
+    Returns:
+        The JSON body.
+    """
+    payload: dict[str, Any] = {}
+    groups: set[str] = set()
+    for field in FIELDS:
+        if field.api_path is None:
+            continue
+        if field.group is not None:
+            groups.add(field.group)
+            continue
+        value = inputs.get(field.name)
+        if value is None and field.removal is Removal.DEFAULT:
+            value = field.default
+        if value is not None:
+            _set_path(payload, field.api_path, value)
+    for group in sorted(groups):
+        value = _encode_group(group, inputs)
+        if value is not None:
+            _set_path(payload, _GROUP_PATHS[group], value)
+    return _whole_numbers(payload)
+
+
+def update_payload(changed: Iterable[str], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Build the body of ``PUT /endpoint/{namespace}/{name}`` carrying only what changed.
+
+    The API merges a PUT key by key, so an absent key keeps its value. A removed input is sent as
+    its default or empty value (a null clears a scalar); a change to any member of the image or the
+    scaling measure sends that value whole.
+
+    Args:
+        changed: Names of the inputs that changed (see `changed_fields`); provider-only and
+            replace-only inputs are ignored.
+        inputs: The new checked inputs.
+
+    Returns:
+        The JSON body; empty when nothing the API holds changed.
+    """
+    payload: dict[str, Any] = {}
+    groups: set[str] = set()
+    for name in changed:
+        field = FIELDS_BY_NAME[name]
+        if field.api_path is None or field.mutability is not Mutability.IN_PLACE:
+            continue
+        if field.group is not None:
+            groups.add(field.group)
+            continue
+        _set_path(payload, field.api_path, effective(field, inputs.get(name)))
+    for group in sorted(groups):
+        value = _encode_group(group, inputs)
+        if value is not None:
+            _set_path(payload, _GROUP_PATHS[group], value)
+    return _whole_numbers(payload)
+
+
+# --- reading an endpoint back -----------------------------------------------------------------
+
+
+def live_inputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
+    """Read an endpoint's JSON back into inputs, keyed by Python name, as the API reports them.
+
+    Values the API never returns (secrets, the registry password) are None; so are the namespace
+    (not in the JSON) and the provider-only inputs.
+    """
+    values: dict[str, Any] = {}
+    for field in FIELDS:
+        if field.api_path is None or field.group is not None:
+            values[field.name] = None
+        else:
+            values[field.name] = _get_path(endpoint, field.api_path)
+    values.update(_decode_image(_get_path(endpoint, "model.image")))
+    values.update(_decode_measure(_get_path(endpoint, "compute.scaling")))
+    for field in FIELDS:
+        if field.readback is Readback.NEVER:
+            values[field.name] = None
+    return values
+
+
+def status_outputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
+    """Read the reported outputs (`OUTPUTS`) of an endpoint's JSON, keyed by Python name."""
+    return {output.name: _get_path(endpoint, output.api_path) for output in OUTPUTS}
+
+
+def reconcile(field: Field, declared: Any, live: Any, previous: Mapping[str, Any]) -> Any:
+    """Return the value to record for an input: the declared one unless the endpoint drifted from it.
+
+    Server normalisation (a resolved revision, filled-in image defaults, `protected` for
+    `authenticated`, redacted credentials) keeps the declared value, so it never shows as a diff;
+    a real difference records the live value, so the next preview shows the drift.
+
+    Args:
+        field: The input.
+        declared: The value the program declared (None if absent).
+        live: The value read from the endpoint (see `live_inputs`).
+        previous: The previous outputs, for context (the revision the provider last resolved).
+
+    Returns:
+        The declared value, the live value, or None for an absent input that is not tracked.
+    """
+    if field.readback is Readback.NEVER:
+        return declared
+    if declared is None:
+        if field.compare_when_absent and not field.matches(field.default, live, previous):
+            return live
+        return None
+    if live is None and field.readback is Readback.IF_PRESENT:
+        return declared
+    if field.matches(declared, live, previous):
+        return declared
+    if field.name == "custom_image" and isinstance(declared, dict) and "url" in declared:
+        custom = live.get("custom") if isinstance(live, dict) else None
+        if isinstance(custom, dict) and len(live) == 1:
+            return custom
+    return live
+
+
+# --- diffing ----------------------------------------------------------------------------------
+
+
+def changed_fields(
+    olds: Mapping[str, Any], news: Mapping[str, Any], *, is_unknown: Callable[[Any], bool]
+) -> list[str]:
+    """Return the names of the inputs whose change matters, in table order.
+
+    Args:
+        olds: The previous outputs, which echo the declared inputs under the same names.
+        news: The new checked inputs.
+        is_unknown: Tells a value still unknown during a preview; an unknown counts as a change.
+
+    Returns:
+        The changed inputs. A removed KEEP input (and the omitted namespace) is no change; a
+        removed CLEAR or DEFAULT input is a change only if the old value differs from what removal
+        sets. Internal ``__*`` inputs never count.
+    """
+    changed: list[str] = []
+    for field in FIELDS:
+        new = news.get(field.name)
+        old = olds.get(field.name)
+        if _contains_unknown(new, is_unknown):
+            changed.append(field.name)
+            continue
+        if new is None and field.removal is Removal.KEEP:
+            continue
+        if _normalised(field, effective(field, new)) != _normalised(field, effective(field, old)):
+            changed.append(field.name)
+    return changed
+
+
+def _normalised(field: Field, value: Any) -> Any:
+    if field.name == "custom_image":
+        return encode_image({"custom_image": value})
+    if field.name == "type":
+        return "authenticated" if value == "protected" else value
+    if field.name == "tags" and isinstance(value, list):
+        return sorted(map(str, value))
+    if field.kind in (Kind.STRING_MAP, Kind.STRING_LIST):
+        return value or None
+    return value
+
+
+def _whole_numbers(value: Any) -> Any:
+    # Pulumi carries every number as a double; the API's integer fields (replica counts, the
+    # timeout, an image's port) must go out as JSON integers.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
+
+
+def _contains_unknown(value: Any, is_unknown: Callable[[Any], bool]) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_contains_unknown(item, is_unknown) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_unknown(item, is_unknown) for item in value)
+    return False

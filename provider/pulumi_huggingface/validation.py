@@ -1,0 +1,387 @@
+"""What `check` verifies before any API call, and the names it chooses.
+
+Every rule here works on the inputs alone: no request is made. A problem is reported as a
+`Problem(property, reason)` naming the input, the offending value and the fix, except for inputs
+whose values must never be shown (secrets, registry credentials, env values), which are only named.
+Values still unknown during a preview are never judged.
+
+This module imports nothing from Pulumi.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets as random_source
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pulumi_huggingface.schema import DEFAULT_TIMEOUTS, FIELDS, Field, Kind, Removal
+
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "Problem",
+    "autoname",
+    "format_duration",
+    "parse_duration",
+    "resolve_timeouts",
+    "validate",
+]
+
+MAX_NAME_LENGTH: Final = 32
+_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_SUFFIX_ALPHABET: Final = "abcdefghijklmnopqrstuvwxyz0123456789"
+_SUFFIX_LENGTH: Final = 7
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason the inputs are invalid.
+
+    Attributes:
+        property: The input at fault, by Python name.
+        reason: What is wrong and how to fix it.
+    """
+
+    property: str
+    reason: str
+
+
+def parse_duration(text: str) -> float:
+    """Parse a duration like ``"90s"``, ``"45m"`` or ``"1h30m"`` into seconds.
+
+    Raises:
+        ValueError: The text is not such a duration, or it is zero.
+    """
+    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if match is None or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration like '90s', '45m' or '1h30m'")
+    hours, minutes, seconds = (int(group or 0) for group in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise ValueError(f"{text!r} is zero; give a positive duration")
+    return float(total)
+
+
+def format_duration(seconds: float) -> str:
+    """Format seconds as ``"1h2m3s"``, ``"1m10s"`` or ``"45s"``."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours}h")
+    if hours or minutes:
+        parts.append(f"{minutes}m")
+    parts.append(f"{secs}s")
+    return "".join(parts)
+
+
+def resolve_timeouts(timeouts: Mapping[str, Any] | None) -> dict[str, float]:
+    """Return the create/update/delete deadlines in seconds, defaults filled in.
+
+    Args:
+        timeouts: The checked ``timeouts`` input, or None.
+    """
+    merged = {**DEFAULT_TIMEOUTS, **{key: value for key, value in (timeouts or {}).items() if value is not None}}
+    return {key: parse_duration(merged[key]) for key in DEFAULT_TIMEOUTS}
+
+
+def autoname(resource_name: str, *, choose: Callable[[str], str] = random_source.choice) -> str:
+    """Generate an endpoint name from a Pulumi resource name: ``<prefix>-<random suffix>``.
+
+    The prefix is the resource name lowercased, with every run of characters the API refuses turned
+    into one ``-``, truncated so that the whole name fits the API's 32 characters.
+
+    Args:
+        resource_name: The Pulumi resource name.
+        choose: Picks one character of the suffix alphabet (inject for repeatable names).
+    """
+    prefix = re.sub(r"[^a-z0-9]+", "-", resource_name.lower()).strip("-")
+    prefix = prefix[: MAX_NAME_LENGTH - _SUFFIX_LENGTH - 1].rstrip("-") or "endpoint"
+    suffix = "".join(choose(_SUFFIX_ALPHABET) for _ in range(_SUFFIX_LENGTH))
+    return f"{prefix}-{suffix}"
+
+
+def validate(inputs: Mapping[str, Any], *, is_unknown: Callable[[Any], bool]) -> list[Problem]:
+    """Check inputs against the table's types and ranges and the rules between inputs.
+
+    Args:
+        inputs: The inputs after defaults and aliases are applied (``type`` ``protected`` already
+            mapped to ``authenticated``, the name chosen).
+        is_unknown: Tells a value still unknown during a preview; such values are not judged, nor
+            are rules that involve them.
+
+    Returns:
+        Every problem found, in table order; empty if the inputs are valid.
+    """
+    problems: list[Problem] = []
+    for field in FIELDS:
+        value = inputs.get(field.name)
+        if value is None:
+            if field.removal is Removal.REQUIRED:
+                problems.append(Problem(field.name, f"{field.name} is required: {_hint(field)}"))
+            continue
+        if is_unknown(value):
+            continue
+        problems.extend(_check_field(field, value, is_unknown))
+
+    def known(name: str) -> Any:
+        value = inputs.get(name)
+        return None if value is None or _has_unknown(value, is_unknown) else value
+
+    problems.extend(_check_relations(known, inputs))
+    return problems
+
+
+def _hint(field: Field) -> str:
+    return field.description[0].lower() + field.description[1:]
+
+
+def _shown(field: Field, value: Any) -> str:
+    return "(value not shown)" if field.redacted else repr(value)
+
+
+def _check_field(field: Field, value: Any, is_unknown: Callable[[Any], bool]) -> list[Problem]:
+    name = field.name
+    kind_error = _kind_error(field, value, is_unknown)
+    if kind_error is not None:
+        return [Problem(name, kind_error)]
+    problems: list[Problem] = []
+    if field.kind is Kind.STRING and not value.strip():
+        problems.append(Problem(name, f"{name} is empty: {_hint(field)}"))
+        return problems
+    if field.choices and value not in field.choices:
+        choices = ", ".join(repr(choice) for choice in field.choices)
+        problems.append(Problem(name, f"{name} is {value!r}; use one of {choices}."))
+    if field.kind in (Kind.INTEGER, Kind.NUMBER):
+        if field.minimum is not None and value < field.minimum:
+            problems.append(Problem(name, _range_reason(field, value)))
+        elif field.maximum is not None and value > field.maximum:
+            problems.append(Problem(name, _range_reason(field, value)))
+    special = _SPECIAL.get(name)
+    if special is not None:
+        problems.extend(special(value, is_unknown))
+    return problems
+
+
+def _range_reason(field: Field, value: Any) -> str:
+    if field.maximum is not None and field.minimum is not None:
+        bounds = f"between {field.minimum:g} and {field.maximum:g}"
+    elif field.minimum is not None:
+        bounds = f"at least {field.minimum:g}"
+    else:
+        bounds = f"at most {field.maximum:g}"
+    unit = " minutes" if field.name == "scale_to_zero_timeout" else ""
+    return f"{field.name} is {value!r}; it must be {bounds}{unit}."
+
+
+def _kind_error(field: Field, value: Any, is_unknown: Callable[[Any], bool]) -> str | None:
+    name = field.name
+    shown = _shown(field, value)
+    if field.kind is Kind.STRING and not isinstance(value, str):
+        return f"{name} must be a string, not {type(value).__name__} {shown}."
+    if field.kind is Kind.BOOLEAN and not isinstance(value, bool):
+        return f"{name} must be true or false, not {shown}."
+    if field.kind is Kind.INTEGER:
+        whole_float = isinstance(value, float) and value.is_integer()
+        if isinstance(value, bool) or not (isinstance(value, int) or whole_float):
+            return f"{name} must be a whole number, not {shown}."
+    if field.kind is Kind.NUMBER and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return f"{name} must be a number, not {shown}."
+    if field.kind is Kind.STRING_LIST:
+        if not isinstance(value, (list, tuple)):
+            return f"{name} must be a list of strings, not {type(value).__name__}."
+        for index, item in enumerate(value):
+            if not is_unknown(item) and (not isinstance(item, str) or not item):
+                return f"{name}[{index}] must be a non-empty string, not {_shown(field, item)}."
+    if field.kind is Kind.STRING_MAP:
+        if not isinstance(value, Mapping):
+            return f"{name} must be a map of names to strings, not {type(value).__name__}."
+        for key, item in value.items():
+            if not isinstance(key, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*$", key):
+                return (
+                    f"{name} has an invalid variable name {key!r}: use letters, digits and underscores, "
+                    "starting with a letter or underscore."
+                )
+            if not is_unknown(item) and not isinstance(item, str):
+                # The value is never quoted: env and secrets values stay out of messages.
+                return f"{name}[{key!r}] must be a string (quote numbers and booleans), not {type(item).__name__}."
+    if field.kind is Kind.OBJECT and not isinstance(value, Mapping):
+        return f"{name} must be a map, not {type(value).__name__}."
+    return None
+
+
+def _check_name(value: str, is_unknown: Callable[[Any], bool]) -> list[Problem]:
+    if len(value) > MAX_NAME_LENGTH or not _NAME.match(value):
+        return [
+            Problem(
+                "name",
+                f"name {value!r} is not a valid endpoint name: use at most {MAX_NAME_LENGTH} lowercase "
+                "letters, digits and '-', starting and ending with a letter or digit, or leave it out "
+                "to get a generated name.",
+            )
+        ]
+    return []
+
+
+def _check_path(value: str, is_unknown: Callable[[Any], bool]) -> list[Problem]:
+    if not value.startswith("/"):
+        return [Problem("path", f"path {value!r} must start with '/', e.g. '/{value}'.")]
+    return []
+
+
+def _check_domain(value: str, is_unknown: Callable[[Any], bool]) -> list[Problem]:
+    if "://" in value or "/" in value or " " in value:
+        return [Problem("domain", f"domain {value!r} must be a bare host name such as 'models.example.com'.")]
+    return []
+
+
+def _check_image(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -> list[Problem]:
+    if "url" in value:
+        problems = []
+        url = value["url"]
+        if not is_unknown(url) and (not isinstance(url, str) or not url.strip()):
+            problems.append(Problem("custom_image", f"custom_image url must be a non-empty image reference, not {url!r}."))
+        port = value.get("port")
+        if port is not None and not is_unknown(port):
+            whole = isinstance(port, int) or (isinstance(port, float) and port.is_integer())
+            if isinstance(port, bool) or not whole or not 1 <= port <= 65535:
+                problems.append(Problem("custom_image", f"custom_image port must be a whole number 1..65535, not {port!r}."))
+        for key in ("healthRoute", "health_route"):
+            route = value.get(key)
+            if isinstance(route, str) and not route.startswith("/"):
+                problems.append(Problem("custom_image", f"custom_image {key} {route!r} must start with '/'."))
+        if "credentials" in value:
+            problems.append(
+                Problem(
+                    "custom_image",
+                    "custom_image must not carry credentials; set container_registry_username and "
+                    "container_registry_password instead (the password is kept secret).",
+                )
+            )
+        return problems
+    if len(value) != 1:
+        keys = ", ".join(repr(key) for key in value) or "none"
+        return [
+            Problem(
+                "custom_image",
+                f"custom_image must be a flat container with a 'url' or exactly one variant such as "
+                f"{{'vLLM': {{'url': ..., 'port': ...}}}}; it has keys {keys}.",
+            )
+        ]
+    variant, spec = next(iter(value.items()))
+    if not is_unknown(spec) and not isinstance(spec, Mapping):
+        return [Problem("custom_image", f"custom_image variant {variant!r} must map to a dict of settings.")]
+    if variant != "huggingface" and isinstance(spec, Mapping) and "url" not in spec:
+        return [Problem("custom_image", f"custom_image variant {variant!r} needs a 'url' (the image to run).")]
+    return []
+
+
+def _check_timeouts(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -> list[Problem]:
+    problems = []
+    for key, duration in value.items():
+        if key not in DEFAULT_TIMEOUTS:
+            known = ", ".join(repr(name) for name in DEFAULT_TIMEOUTS)
+            problems.append(Problem("timeouts", f"timeouts has an unknown key {key!r}; use {known}."))
+            continue
+        if duration is None or is_unknown(duration):
+            continue
+        try:
+            parse_duration(duration)
+        except ValueError as exc:
+            problems.append(Problem("timeouts", f"timeouts[{key!r}]: {exc}."))
+    return problems
+
+
+_SPECIAL: Final[Mapping[str, Callable[[Any, Callable[[Any], bool]], list[Problem]]]] = {
+    "name": _check_name,
+    "path": _check_path,
+    "domain": _check_domain,
+    "custom_image": _check_image,
+    "timeouts": _check_timeouts,
+}
+
+
+def _check_relations(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    min_replica, max_replica = known("min_replica"), known("max_replica")
+    if isinstance(min_replica, (int, float)) and isinstance(max_replica, (int, float)) and min_replica > max_replica:
+        problems.append(
+            Problem(
+                "min_replica",
+                f"min_replica {min_replica!r} is above max_replica {max_replica!r}; lower min_replica or "
+                "raise max_replica.",
+            )
+        )
+    timeout = known("scale_to_zero_timeout")
+    if timeout is not None and isinstance(min_replica, (int, float)) and min_replica > 0:
+        problems.append(
+            Problem(
+                "scale_to_zero_timeout",
+                f"scale_to_zero_timeout {timeout!r} can never take effect because min_replica is "
+                f"{min_replica!r}: set min_replica to 0 to let the endpoint scale to zero, or remove "
+                "scale_to_zero_timeout.",
+            )
+        )
+    if inputs.get("scaling_threshold") is not None and inputs.get("scaling_metric") is None:
+        problems.append(
+            Problem(
+                "scaling_threshold",
+                "scaling_threshold needs scaling_metric: set scaling_metric to 'hardwareUsage' or "
+                "'pendingRequests'.",
+            )
+        )
+    if inputs.get("container_registry_password") is not None and inputs.get("container_registry_username") is None:
+        problems.append(
+            Problem(
+                "container_registry_password",
+                "container_registry_password needs container_registry_username: set the registry username too.",
+            )
+        )
+    if inputs.get("container_registry_username") is not None:
+        image = inputs.get("custom_image")
+        if image is None:
+            problems.append(
+                Problem(
+                    "container_registry_username",
+                    "registry credentials need custom_image: set custom_image to the container image "
+                    "they unlock, e.g. {'url': 'registry.example.com/model:1', 'port': 80}.",
+                )
+            )
+        elif isinstance(image, Mapping) and "url" not in image and "custom" not in image:
+            problems.append(
+                Problem(
+                    "container_registry_username",
+                    "registry credentials apply only to a custom container: give custom_image as a flat "
+                    "{'url': ..., 'port': ...} or as {'custom': {...}}.",
+                )
+            )
+    account, link_region = inputs.get("private_link_account_id"), inputs.get("private_link_region")
+    if account is not None and link_region is None:
+        problems.append(
+            Problem(
+                "private_link_region",
+                "private_link_account_id needs private_link_region: set the AWS region of the PrivateLink "
+                "entry point, 'us-east-1' or 'eu-west-1'.",
+            )
+        )
+    if link_region is not None and account is None:
+        problems.append(
+            Problem(
+                "private_link_account_id",
+                "private_link_region needs private_link_account_id: set the AWS account allowed to connect.",
+            )
+        )
+    return problems
+
+
+def _has_unknown(value: Any, is_unknown: Callable[[Any], bool]) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_unknown(item, is_unknown) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_unknown(item, is_unknown) for item in value)
+    return False
