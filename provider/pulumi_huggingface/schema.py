@@ -559,8 +559,9 @@ def _encode_group(group: str, inputs: Mapping[str, Any]) -> Any:
 def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Build the body of ``POST /endpoint/{namespace}`` from checked inputs.
 
-    Absent inputs with a default are sent with it (the API requires `type`, the replica counts and
-    the image); other absent inputs are left out, since the API rejects a null ``model.task``.
+    Absent inputs whose default the provider tracks are sent with it (the API requires `type`, the
+    replica counts and the image); other absent inputs are left out, since the API rejects a null
+    ``model.task``.
 
     Args:
         inputs: Checked inputs, keyed by Python name.
@@ -577,7 +578,8 @@ def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
             groups.add(field.group)
             continue
         value = inputs.get(field.name)
-        if value is None and field.removal is Removal.DEFAULT:
+        if value is None and field.compare_when_absent:
+            # A default the provider tracks (type, replica counts) is sent; others are the API's own.
             value = field.default
         if value is not None:
             _set_path(payload, field.api_path, value)

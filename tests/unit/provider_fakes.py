@@ -70,6 +70,8 @@ class FakeApi:
     # (method, path suffix) -> a callable returning a response or raising, used once.
     failures: list[tuple[str, str, Callable[[httpx.Request], httpx.Response]]] = field(default_factory=list)
     tick: int = 0
+    # The real API may answer a PUT (and the next GETs) with the old `running` and `updatedAt`.
+    stale_put: bool = False
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
@@ -201,8 +203,12 @@ class FakeApi:
     def _update(self, namespace: str, name: str, body: dict[str, Any]) -> httpx.Response:
         endpoint = self.endpoints[(namespace, name)]
         merged = _merge({k: v for k, v in endpoint.items() if k != "status"}, body)
-        self._store(namespace, merged, state="updating", created_at=endpoint["status"]["createdAt"])
-        self.scripts.setdefault(name, ["updating", "running"])
+        status = endpoint["status"]
+        self._store(namespace, merged, state="updating", created_at=status["createdAt"])
+        if self.stale_put:
+            self.endpoints[(namespace, name)]["status"] = status
+        else:
+            self.scripts.setdefault(name, ["updating", "running"])
         return httpx.Response(200, json=self.render(namespace, name))
 
     def _advance(self, name: str) -> None:

@@ -1,0 +1,421 @@
+"""create / read / update / delete against a fake API over httpx.MockTransport.
+
+Each test drives the provider's methods as the engine does (check, then create; diff, then
+update) and asserts what went over the wire and what the engine gets back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from provider_fakes import NAMESPACE, SHA, TOKEN, FakeApi, FakeClock, base_inputs, make_provider
+
+from pulumi_huggingface.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    DeadlineExceededError,
+    EndpointFailedError,
+)
+from pulumi_huggingface.provider import EndpointOperationError, InferenceEndpointProvider
+
+
+def checked(provider: InferenceEndpointProvider, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    result = provider.check(olds or {}, base_inputs(**overrides))
+    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
+    return result.inputs
+
+
+def create(provider: InferenceEndpointProvider, **overrides: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    inputs = checked(provider, **overrides)
+    result = provider.create(dict(inputs))
+    assert result.outs is not None
+    return result.id, inputs, result.outs
+
+
+@pytest.fixture
+def api() -> FakeApi:
+    return FakeApi()
+
+
+@pytest.fixture
+def provider(api: FakeApi) -> InferenceEndpointProvider:
+    return make_provider(api)[0]
+
+
+class TestCreate:
+    def test_create_posts_the_declared_configuration_and_waits_until_running(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        """The POST body is built from the table in the API's shape; the outputs are those of the settled endpoint."""
+        id_, inputs, outs = create(provider, name="chat", env={"LOG_LEVEL": "info"}, tags=["dev"])
+        [post] = api.calls_of("POST")
+        assert post.path == f"/v2/endpoint/{NAMESPACE}"
+        assert post.body == {
+            "name": "chat",
+            "type": "authenticated",
+            "provider": {"vendor": "aws", "region": "us-east-1"},
+            "compute": {
+                "accelerator": "cpu",
+                "instanceSize": "x2",
+                "instanceType": "intel-icl",
+                "scaling": {"minReplica": 0, "maxReplica": 1, "scaleToZeroTimeout": 15},
+            },
+            "model": {
+                "repository": "openai-community/gpt2",
+                "framework": "pytorch",
+                "task": "text-generation",
+                "image": {"huggingface": {}},
+                "env": {"LOG_LEVEL": "info"},
+            },
+            "tags": ["dev"],
+        }
+        assert id_ == f"{NAMESPACE}/chat"
+        assert outs["state"] == "running"
+        assert outs["url"] == "https://chat.endpoints.test"
+        assert outs["namespace"] == NAMESPACE
+        assert outs["resolved_revision"] == SHA
+        assert outs["compute_id"] == "aws-us-east-1-intel-icl-x2"
+        assert outs["env"] == {"LOG_LEVEL": "info"} and outs["tags"] == ["dev"]
+
+    def test_outputs_echo_the_inputs_so_the_next_diff_is_empty(self, provider: InferenceEndpointProvider) -> None:
+        """Server normalisation (revision SHA, image defaults, redacted secrets, filled-in defaults)
+        never shows as a diff after create."""
+        id_, inputs, outs = create(
+            provider,
+            revision="main",
+            framework="custom",
+            custom_image={"url": "ghcr.io/acme/server:1", "health_route": "/ready"},
+            container_registry_username="robot",
+            container_registry_password="registry-password",
+            secrets={"API_KEY": "secret-value"},
+            scaling_metric="pendingRequests",
+        )
+        assert outs["revision"] == "main" and outs["resolved_revision"] == SHA
+        assert outs["secrets"] == {"API_KEY": "secret-value"}
+        assert provider.diff(id_, outs, inputs).changes is False
+
+    def test_namespace_comes_from_stack_config_without_asking_whoami(self, api: FakeApi) -> None:
+        """huggingface:namespace wins over the token's owner; no whoami call is made."""
+        provider, _, _ = make_provider(api)
+        provider.configure(_configure_request({"huggingface:namespace": "acme-org", "huggingface:token": TOKEN}))
+        id_, _, outs = create(provider, name="chat")
+        assert id_ == "acme-org/chat" and outs["namespace"] == "acme-org"
+        assert not [call for call in api.calls if call.path.endswith("whoami-v2")]
+
+    def test_namespace_defaults_to_the_token_owner(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        id_, _, _ = create(provider, name="chat")
+        assert id_ == f"{NAMESPACE}/chat"
+        assert [call.path for call in api.calls][:2] == ["/api/whoami-v2", f"/v2/provider/{NAMESPACE}"]
+
+    def test_hardware_the_catalogue_lacks_fails_before_the_post_listing_valid_choices(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        inputs = checked(provider, instance_size="x16")
+        with pytest.raises(EndpointOperationError) as caught:
+            provider.create(inputs)
+        message = str(caught.value)
+        assert "instance_size=x16" in message and "aws/us-east-1" in message
+        assert "accelerator=cpu instance_type=intel-icl instance_size=x4" in message
+        assert api.calls_of("POST") == []
+
+    def test_unknown_region_lists_the_vendor_regions(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        with pytest.raises(EndpointOperationError, match="offered: eu-west-1, us-east-1"):
+            provider.create(checked(provider, region="ap-south-1"))
+
+    def test_failed_endpoint_is_deleted_and_the_server_message_raised(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        """A create that fails after the POST must not leave a billed endpoint that no state knows of."""
+        api.script("chat", "initializing", "failed")
+        with pytest.raises(EndpointFailedError) as caught:
+            provider.create(checked(provider, name="chat"))
+        message = str(caught.value)
+        assert "Endpoint failed to deploy" in message
+        assert "was deleted so that nothing is left behind" in message
+        assert api.endpoints == {}
+        assert len(api.calls_of("DELETE")) == 1
+
+    def test_deadline_deletes_the_endpoint_and_says_so(self, api: FakeApi) -> None:
+        clock = FakeClock()
+        provider, _, _ = make_provider(api, clock=clock)
+        api.script("chat", *["initializing"] * 1000)
+        with pytest.raises(DeadlineExceededError) as caught:
+            provider.create(checked(provider, name="chat", timeouts={"create": "2m"}))
+        assert "was deleted" in str(caught.value)
+        assert api.endpoints == {}
+        assert 120 <= clock.time - 1000 < 200
+
+    def test_when_cleanup_fails_the_error_says_what_is_left_and_how_to_remove_or_adopt_it(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        api.script("chat", "failed")
+        api.fail_next("DELETE", "/chat", lambda request: httpx.Response(403, json={"error": "Forbidden"}))
+        with pytest.raises(EndpointFailedError) as caught:
+            provider.create(checked(provider, name="chat"))
+        message = str(caught.value)
+        assert "still exists" in message and "hf endpoints delete chat --namespace alice" in message
+        assert "adopt_existing=True" in message
+        assert ("alice", "chat") in api.endpoints
+
+    @pytest.mark.parametrize(
+        "lost",
+        [
+            lambda request: httpx.Response(502, text="Bad Gateway"),
+            "read-timeout",
+        ],
+        ids=["502", "read-timeout"],
+    )
+    def test_lost_post_answer_is_looked_up_not_posted_twice(self, api: FakeApi, lost: Any) -> None:
+        """When the POST may have been acted on, the provider GETs the name and carries on with it."""
+        provider, info, _ = make_provider(api)
+
+        def swallow(request: httpx.Request) -> httpx.Response:
+            api._create(NAMESPACE, __import__("json").loads(request.content))
+            if lost == "read-timeout":
+                raise httpx.ReadTimeout("timed out", request=request)
+            return lost(request)
+
+        api.fail_next("POST", f"/endpoint/{NAMESPACE}", swallow)
+        id_, _, outs = create(provider, name="chat")
+        assert len(api.calls_of("POST")) == 1
+        assert id_ == f"{NAMESPACE}/chat" and outs["state"] == "running"
+        assert any("answer to creating endpoint alice/chat was lost" in line for line in info)
+
+    def test_lost_post_with_no_endpoint_says_nothing_was_created(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        api.fail_next("POST", f"/endpoint/{NAMESPACE}", lambda request: httpx.Response(503, text="unavailable"))
+        with pytest.raises(EndpointOperationError, match="nothing was created"):
+            provider.create(checked(provider, name="chat"))
+        assert len(api.calls_of("POST")) == 1
+
+    def test_name_conflict_without_adoption_mentions_adopt_existing(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        api.seed("chat")
+        with pytest.raises(EndpointOperationError, match="adopt_existing=True"):
+            provider.create(checked(provider, name="chat"))
+
+    def test_adopt_existing_applies_only_what_differs(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        """An endpoint made outside Pulumi is taken over: one PUT with the differences, no POST."""
+        api.seed("chat")
+        id_, inputs, outs = create(
+            provider, name="chat", adopt_existing=True, min_replica=1, max_replica=2, scale_to_zero_timeout=None
+        )
+        assert api.calls_of("POST") == []
+        [put] = api.calls_of("PUT")
+        assert put.body == {"compute": {"scaling": {"maxReplica": 2}}, "model": {"task": "text-generation"}}
+        assert outs["max_replica"] == 2 and outs["state"] == "running"
+        assert provider.diff(id_, outs, inputs).changes is False
+
+    def test_adopt_existing_refuses_an_endpoint_in_another_region(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        api.seed("chat", provider={"vendor": "aws", "region": "eu-west-1"})
+        with pytest.raises(EndpointOperationError, match="region is 'eu-west-1' there"):
+            provider.create(checked(provider, name="chat", adopt_existing=True))
+        assert api.calls_of("PUT") == []
+
+    def test_progress_lines_name_the_endpoint(self, api: FakeApi) -> None:
+        provider, info, _ = make_provider(api)
+        create(provider, name="chat")
+        assert info[0] == "huggingface: endpoint alice/chat is pending (0/1 replicas ready, 0s elapsed)"
+        assert info[-1].startswith("huggingface: endpoint alice/chat is running (1/1 replicas ready")
+
+
+class TestUpdate:
+    def test_scale_to_zero_timeout_change_sends_exactly_that_field(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        """15 → 30 minutes is one PUT of {"compute": {"scaling": {"scaleToZeroTimeout": 30}}}; id and url stay."""
+        id_, inputs, outs = create(provider, name="chat")
+        news = checked(provider, inputs, name="chat", scale_to_zero_timeout=30)
+        diff = provider.diff(id_, outs, news)
+        assert (diff.changes, diff.replaces) == (True, [])
+        result = provider.update(id_, outs, news)
+        [put] = api.calls_of("PUT")
+        assert put.path == f"/v2/endpoint/{NAMESPACE}/chat"
+        assert put.body == {"compute": {"scaling": {"scaleToZeroTimeout": 30}}}
+        assert result.outs is not None
+        assert result.outs["scale_to_zero_timeout"] == 30
+        assert result.outs["url"] == outs["url"] and result.outs["name"] == "chat"
+        assert api.stored("chat")["compute"]["scaling"]["scaleToZeroTimeout"] == 30
+
+    def test_update_waits_for_the_change_to_settle(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        """Right after a PUT the endpoint may still say running: the update waits for the transition."""
+        id_, inputs, outs = create(provider, name="chat")
+        api.stale_put = True
+        api.script("chat", "running", "running", "updating", "running")
+        result = provider.update(id_, outs, checked(provider, inputs, name="chat", max_replica=3))
+        assert result.outs is not None and result.outs["state"] == "running"
+        assert "chat" not in api.scripts, "the update returned before the endpoint left running"
+
+    def test_a_change_that_never_leaves_running_is_accepted_after_a_bounded_grace(self, api: FakeApi) -> None:
+        clock = FakeClock()
+        provider, _, _ = make_provider(api, clock=clock)
+        id_, inputs, outs = create(provider, name="chat")
+        api.stale_put = True
+        started = clock.time
+        result = provider.update(id_, outs, checked(provider, inputs, name="chat", max_replica=3))
+        assert result.outs is not None and result.outs["max_replica"] == 3
+        assert 60 <= clock.time - started <= 70
+
+    def test_update_failed_raises_the_server_message(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        id_, inputs, outs = create(provider, name="chat")
+        api.script("chat", "updating", "updateFailed")
+        with pytest.raises(EndpointFailedError, match="updateFailed"):
+            provider.update(id_, outs, checked(provider, inputs, name="chat", instance_size="x4"))
+
+    def test_image_change_sends_the_whole_image_with_credentials(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        """The API replaces model.image whole and reads credentials back redacted: send them again."""
+        image = {"url": "ghcr.io/acme/server:1", "port": 8080}
+        common = {"name": "chat", "framework": "custom", "container_registry_username": "robot",
+                  "container_registry_password": "registry-password"}
+        id_, inputs, outs = create(provider, custom_image=image, **common)
+        news = checked(provider, inputs, custom_image={**image, "url": "ghcr.io/acme/server:2"}, **common)
+        provider.update(id_, outs, news)
+        [put] = api.calls_of("PUT")
+        assert put.body == {
+            "model": {
+                "image": {
+                    "custom": {
+                        "url": "ghcr.io/acme/server:2",
+                        "port": 8080,
+                        "credentials": {"username": "robot", "password": "registry-password"},
+                    }
+                }
+            }
+        }
+
+    def test_removed_clear_fields_are_cleared_on_the_server(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        id_, inputs, outs = create(provider, name="chat", env={"A": "1"}, tags=["dev"], revision="main")
+        news = checked(provider, inputs, name="chat")
+        provider.update(id_, outs, news)
+        [put] = api.calls_of("PUT")
+        assert put.body == {"model": {"revision": None, "env": {}}, "tags": []}
+
+    def test_changing_only_provider_inputs_makes_no_api_call(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        id_, inputs, outs = create(provider, name="chat")
+        before = len(api.calls)
+        news = checked(provider, inputs, name="chat", timeouts={"create": "1h"}, adopt_existing=True)
+        assert provider.diff(id_, outs, news).changes is True
+        result = provider.update(id_, outs, news)
+        assert len(api.calls) == before
+        assert result.outs is not None
+        assert result.outs["timeouts"] == {"create": "1h"} and result.outs["adopt_existing"] is True
+        assert result.outs["url"] == outs["url"]
+
+
+class TestRead:
+    def test_refresh_after_an_out_of_band_change_shows_drift(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        """A timeout changed in the web UI comes back from read, so the next preview plans to restore it."""
+        id_, inputs, outs = create(provider, name="chat")
+        api.stored("chat")["compute"]["scaling"]["scaleToZeroTimeout"] = 60
+        result = provider.read(id_, outs)
+        assert result.outs is not None and result.inputs is not None
+        assert result.outs["scale_to_zero_timeout"] == 60
+        assert result.inputs["scale_to_zero_timeout"] == 60
+        diff = provider.diff(id_, result.outs, inputs)
+        assert (diff.changes, diff.replaces) == (True, [])
+
+    def test_refresh_without_changes_keeps_the_declared_form(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        """Revision resolved to a SHA, redacted secrets and credentials, `protected`: no diff after refresh."""
+        id_, inputs, outs = create(
+            provider,
+            name="chat",
+            revision="main",
+            secrets={"API_KEY": "secret-value"},
+            framework="custom",
+            custom_image={"url": "ghcr.io/acme/server:1"},
+            container_registry_username="robot",
+            container_registry_password="registry-password",
+        )
+        api.stored("chat")["type"] = "protected"
+        result = provider.read(id_, outs)
+        assert result.outs is not None and result.inputs is not None
+        assert result.outs["revision"] == "main"
+        assert result.outs["secrets"] == {"API_KEY": "secret-value"}
+        assert result.outs["container_registry_password"] == "registry-password"
+        assert result.inputs["__defaults"] == []
+        assert provider.diff(id_, result.outs, inputs).changes is False
+
+    def test_a_revision_moved_outside_pulumi_shows_drift(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        id_, inputs, outs = create(provider, name="chat", revision="main")
+        api.stored("chat")["model"]["revision"] = "f" * 40
+        result = provider.read(id_, outs)
+        assert result.outs is not None and result.outs["revision"] == "f" * 40
+        assert provider.diff(id_, result.outs, inputs).changes is True
+
+    def test_refresh_of_a_deleted_endpoint_drops_it(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        id_, _, outs = create(provider, name="chat")
+        del api.endpoints[(NAMESPACE, "chat")]
+        result = provider.read(id_, outs)
+        assert (result.id, result.outs) == ("", {})
+
+    def test_lookup_by_id_alone_returns_live_values(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        """InferenceEndpoint.get sends no state: the props are the lookup's own inputs."""
+        api.seed("chat", tags=["prod"])
+        result = provider.read(f"{NAMESPACE}/chat", {"__resource_name": "lookup", "url": None})
+        assert result.id == f"{NAMESPACE}/chat"
+        assert result.outs is not None
+        assert result.outs["repository"] == "openai-community/gpt2"
+        assert result.outs["tags"] == ["prod"] and result.outs["namespace"] == NAMESPACE
+        assert result.outs["state"] == "running"
+
+    def test_lookup_by_bare_name_uses_the_default_namespace(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        api.seed("chat")
+        assert provider.read("chat", {}).id == f"{NAMESPACE}/chat"
+
+
+class TestDelete:
+    def test_delete_waits_until_the_name_is_free(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        id_, _, outs = create(provider, name="chat")
+        provider.delete(id_, outs)
+        assert api.endpoints == {}
+        assert api.calls[-1].method == "GET" and api.calls[-1].path.endswith("/chat")
+
+    def test_delete_of_an_already_deleted_endpoint_succeeds(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+        id_, _, outs = create(provider, name="chat")
+        del api.endpoints[(NAMESPACE, "chat")]
+        provider.delete(id_, outs)
+        assert len(api.calls_of("DELETE")) == 1
+
+    def test_delete_that_never_completes_fails_within_the_delete_timeout(self, api: FakeApi) -> None:
+        clock = FakeClock()
+        provider, _, _ = make_provider(api, clock=clock)
+        id_, _, outs = create(provider, name="chat", timeouts={"delete": "1m"})
+        api.fail_next("DELETE", "/chat", lambda request: httpx.Response(200, json={}))
+        with pytest.raises(EndpointOperationError, match="still existed after"):
+            provider.delete(id_, outs)
+
+
+class TestCredentials:
+    def test_missing_token_fails_at_the_first_api_call_with_how_to_set_one(self, api: FakeApi) -> None:
+        provider, _, _ = make_provider(api, environ={})
+        inputs = checked(provider, name="chat")
+        assert provider.diff("alice/chat", {}, inputs).changes is True
+        with pytest.raises(ConfigurationError, match="pulumi config set --secret huggingface:token"):
+            provider.create(inputs)
+        assert api.calls == []
+
+    def test_token_from_stack_config_is_used(self, api: FakeApi) -> None:
+        provider, _, _ = make_provider(api, environ={})
+        provider.configure(_configure_request({"huggingface:token": TOKEN}))
+        create(provider, name="chat")
+        assert all(call.headers["Authorization"] == f"Bearer {TOKEN}" for call in api.calls)
+
+    def test_rejected_token_says_how_to_set_one_and_where_it_came_from(self, api: FakeApi) -> None:
+        provider, _, _ = make_provider(api, environ={"HF_TOKEN": "hf_wrong_token_value"})
+        with pytest.raises(AuthenticationError) as caught:
+            provider.create(checked(provider, name="chat"))
+        message = str(caught.value)
+        assert "huggingface:token" in message and "came from HF_TOKEN" in message
+        assert "hf_wrong_token_value" not in message
+
+
+def _configure_request(config: dict[str, Any]) -> Any:
+    from pulumi.dynamic import Config, ConfigureRequest
+
+    return ConfigureRequest(Config(raw_config=config, project_name="test"))
