@@ -34,8 +34,10 @@ def test_rate_limit_reaches_huggingface_hub_as_an_http_error(hf_api: HfApi, serv
     assert hf_api.list_inference_endpoints(namespace=NAMESPACE, token=TOKEN) == []
 
 
-@pytest.mark.parametrize(("status", "message"), [(500, "Internal Server Error"), (502, "Bad Gateway"),
-                                                 (503, "Service Unavailable")])
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(500, "Internal Server Error"), (502, "Bad Gateway"), (503, "Service Unavailable")],
+)
 def test_server_error(client: httpx.Client, app: EmulatorApp, status: int, message: str) -> None:
     """A server_error fault answers the chosen 5xx before the request takes effect."""
     app.add_fault("server_error", status=status)
@@ -173,11 +175,20 @@ def test_fault_control_routes(client: httpx.Client, app: EmulatorApp) -> None:
 
 def test_endpoint_fault_and_unloadable_control_routes(client: httpx.Client) -> None:
     """Lifecycle faults and unloadable repositories can be set over HTTP too."""
-    assert client.post(f"/_emulator/endpoints/{NAMESPACE}/doomed/fault",
-                       json={"on": "create", "outcome": "stuck"}).json() == {}
-    assert client.post(f"/_emulator/endpoints/{NAMESPACE}/doomed/fault", json={"on": "delete"}).status_code == 400
+    assert (
+        client.post(
+            f"/_emulator/endpoints/{NAMESPACE}/doomed/fault", json={"on": "create", "outcome": "stuck"}
+        ).json()
+        == {}
+    )
+    assert (
+        client.post(f"/_emulator/endpoints/{NAMESPACE}/doomed/fault", json={"on": "delete"}).status_code
+        == 400
+    )
     assert client.post("/_emulator/unloadable", json={"repository": "acme/bad"}).json() == {
-        "repositories": ["acme/bad"], "prefix": "unloadable"}
+        "repositories": ["acme/bad"],
+        "prefix": "unloadable",
+    }
     client.post(URL, json=create_body("doomed"))
     client.post("/_emulator/clock", json={"advance": 60})
     assert client.get(f"{URL}/doomed").json()["status"]["state"] == "initializing"
@@ -204,11 +215,18 @@ def test_drift_changes_stored_config_without_an_update_phase(client: httpx.Clien
     view = client.patch(f"/_emulator/endpoints/{NAMESPACE}/drifty", json={"state": "paused"}).json()
     assert view["state"] == "paused"
     assert client.get(f"{URL}/drifty").json()["status"]["state"] == "paused"
-    bad = client.patch(f"/_emulator/endpoints/{NAMESPACE}/drifty",
-                       json={"config": {"compute": {"scaling": {"scaleToZeroTimeout": 1}}}})
+    bad = client.patch(
+        f"/_emulator/endpoints/{NAMESPACE}/drifty",
+        json={"config": {"compute": {"scaling": {"scaleToZeroTimeout": 1}}}},
+    )
     assert bad.status_code == 400
-    assert client.patch(f"/_emulator/endpoints/{NAMESPACE}/nobody", json={"state": "paused"}).status_code == 404
-    assert client.patch(f"/_emulator/endpoints/{NAMESPACE}/drifty", json={"state": "exploded"}).status_code == 400
+    assert (
+        client.patch(f"/_emulator/endpoints/{NAMESPACE}/nobody", json={"state": "paused"}).status_code == 404
+    )
+    assert (
+        client.patch(f"/_emulator/endpoints/{NAMESPACE}/drifty", json={"state": "exploded"}).status_code
+        == 400
+    )
 
 
 def test_reset_forgets_everything(client: httpx.Client, app: EmulatorApp) -> None:

@@ -11,12 +11,11 @@ import re
 
 import httpx
 import pytest
+from emulator_helpers import AUTH, NAMESPACE, TOKEN, create_body
 from huggingface_hub import HfApi, InferenceEndpoint
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError
 
 from pulumi_huggingface.emulator import EmulatorServer
-
-from emulator_helpers import AUTH, NAMESPACE, TOKEN, create_body
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -164,7 +163,9 @@ def test_custom_image_defaults_and_redacted_credentials(hf_api: HfApi) -> None:
 
 def test_hardware_listing_parses_and_flags_unavailable_offers(hf_api: HfApi) -> None:
     """`list_inference_endpoints_hardware` parses the catalogue; used quota follows the endpoints."""
-    _create(hf_api, "quota", accelerator="gpu", instance_type="nvidia-a10g", instance_size="x1", max_replica=2)
+    _create(
+        hf_api, "quota", accelerator="gpu", instance_type="nvidia-a10g", instance_size="x1", max_replica=2
+    )
     hardware = hf_api.list_inference_endpoints_hardware(token=TOKEN)
     by_id = {h.id: h for h in hardware}
     assert {h.vendor for h in hardware} == {"aws", "gcp", "azure"}
@@ -233,7 +234,12 @@ def test_huggingface_hub_1x_payload_shape_is_served(server: EmulatorServer) -> N
 
 def test_private_link_payload_of_2x_is_read_back(hf_api: HfApi) -> None:
     """2.x sends `privateService{accountId, region}`; the status names a VPC service."""
-    endpoint = _create(hf_api, "linked", type="private", private_link_account_id="123456789012",
-                       private_link_region="us-east-1")
+    endpoint = _create(
+        hf_api,
+        "linked",
+        type="private",
+        private_link_account_id="123456789012",
+        private_link_region="us-east-1",
+    )
     assert endpoint.raw["privateService"] == {"accountId": "123456789012", "region": "us-east-1"}
     assert endpoint.raw["status"]["private"]["serviceName"].startswith("com.amazonaws.vpce.us-east-1.")

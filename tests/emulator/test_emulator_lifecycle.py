@@ -70,7 +70,10 @@ def test_update_passes_through_updating(client: httpx.Client, app: EmulatorApp) 
     response = client.put(f"{URL}/upd", json={"compute": {"scaling": {"maxReplica": 2}}})
     status = response.json()["status"]
     assert (status["state"], status["readyReplica"], status["message"]) == (
-        "updating", 0, "Endpoint waiting for the update")
+        "updating",
+        0,
+        "Endpoint waiting for the update",
+    )
     assert "url" in status
     assert status["updatedAt"] > created["status"]["updatedAt"]
     app.advance_clock(0.3)
@@ -85,7 +88,9 @@ def test_unloadable_model_fails_with_a_message(client: httpx.Client, app: Emulat
     app.advance_clock(0.3)
     status = _state(client, "broken")
     assert status["state"] == "failed"
-    assert status["message"] == "Endpoint failed to deploy: the model acme/unloadable-model could not be loaded"
+    assert (
+        status["message"] == "Endpoint failed to deploy: the model acme/unloadable-model could not be loaded"
+    )
     assert "url" not in status
 
     app.add_unloadable_repository("acme/fine-looking")
@@ -125,7 +130,9 @@ def test_failed_endpoint_refuses_updates_by_default(client: httpx.Client, app: E
 
 
 @pytest.mark.parametrize("operation", ["create", "update", "resume"])
-def test_injected_stuck_operation_never_settles(client: httpx.Client, app: EmulatorApp, operation: str) -> None:
+def test_injected_stuck_operation_never_settles(
+    client: httpx.Client, app: EmulatorApp, operation: str
+) -> None:
     """A stuck create stays initializing, a stuck update stays updating, a stuck resume stays
     initializing, whatever the time."""
     if operation != "create":
@@ -152,7 +159,10 @@ def test_injected_update_failure(client: httpx.Client, app: EmulatorApp) -> None
     client.put(f"{URL}/flaky", json={"tags": ["t"]})
     app.advance_clock(0.3)
     status = _state(client, "flaky")
-    assert (status["state"], status["message"]) == ("updateFailed", "Endpoint failed to update: OOM while loading")
+    assert (status["state"], status["message"]) == (
+        "updateFailed",
+        "Endpoint failed to update: OOM while loading",
+    )
 
 
 def test_pause_and_resume(client: httpx.Client, app: EmulatorApp) -> None:
@@ -165,7 +175,12 @@ def test_pause_and_resume(client: httpx.Client, app: EmulatorApp) -> None:
     assert client.post(f"{URL}/nap/pause").json()["status"]["state"] == "paused"
     response = _health(client, "nap")
     assert (response.status_code, response.json()) == (
-        400, {"error": "Bad Request: The endpoint is paused, ask a maintainer to restart it", "code": "BAD_REQUEST"})
+        400,
+        {
+            "error": "Bad Request: The endpoint is paused, ask a maintainer to restart it",
+            "code": "BAD_REQUEST",
+        },
+    )
     app.advance_clock(3600)
     assert _state(client, "nap")["state"] == "paused", "traffic does not wake a paused endpoint"
     assert client.post(f"{URL}/nap/resume").json()["status"]["state"] == "pending"
@@ -183,7 +198,9 @@ def test_scaled_to_zero_wakes_on_traffic(client: httpx.Client, app: EmulatorApp)
     assert (scaled["state"], scaled["readyReplica"]) == ("scaledToZero", 0)
     response = _health(client, "sleepy")
     assert (response.status_code, response.json()) == (
-        503, {"error": "503 Service Unavailable", "code": "SERVICE_UNAVAILABLE"})
+        503,
+        {"error": "503 Service Unavailable", "code": "SERVICE_UNAVAILABLE"},
+    )
     assert _state(client, "sleepy")["state"] == "initializing"
     app.advance_clock(0.3)
     assert _state(client, "sleepy")["state"] == "running"
@@ -215,7 +232,9 @@ def test_idle_endpoint_scales_itself_to_zero(client: httpx.Client, app: Emulator
 def test_idle_timeout_is_observable_in_real_time() -> None:
     """With minute_seconds 0.01 (`--minute-seconds 0.01`) a 15-minute timeout elapses in 0.15 s."""
     app = EmulatorApp(provision_seconds=0.05, minute_seconds=0.01)
-    client = httpx.Client(transport=app.transport(), base_url="http://emulator", headers={"Authorization": "Bearer t"})
+    client = httpx.Client(
+        transport=app.transport(), base_url="http://emulator", headers={"Authorization": "Bearer t"}
+    )
     _create(client, "quick")
     deadline = time.monotonic() + 5
     while _state(client, "quick")["state"] != "scaledToZero":

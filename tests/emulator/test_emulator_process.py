@@ -21,22 +21,26 @@ from pulumi_huggingface.emulator import EmulatorServer
 def test_endpoints_survive_a_restart_with_a_db(tmp_path: Path) -> None:
     """With db_path (`--db`), endpoints, their timestamps and deletions persist."""
     db = tmp_path / "emulator.db"
-    with EmulatorServer(db_path=db, provision_seconds=0.05) as first:
-        with httpx.Client(base_url=first.base_url, headers=AUTH) as http:
-            created = http.post(f"/endpoint/{NAMESPACE}", json=create_body("kept")).json()
-            http.post(f"/endpoint/{NAMESPACE}", json=create_body("dropped"))
-            http.delete(f"/endpoint/{NAMESPACE}/dropped")
-            http.put(f"/endpoint/{NAMESPACE}/kept", json={"tags": ["persisted"]})
-    with EmulatorServer(db_path=db, provision_seconds=0.05) as second:
-        with httpx.Client(base_url=second.base_url, headers=AUTH) as http:
-            items = http.get(f"/endpoint/{NAMESPACE}").json()["items"]
-            assert [i["name"] for i in items] == ["kept"]
-            assert items[0]["tags"] == ["persisted"]
-            assert items[0]["status"]["createdAt"] == created["status"]["createdAt"]
-            second.app.advance_clock(1)
-            status = http.get(f"/endpoint/{NAMESPACE}/kept").json()["status"]
-            assert status["state"] == "running"
-            assert status["url"].startswith(second.hub_url), "the url follows the host that serves it"
+    with (
+        EmulatorServer(db_path=db, provision_seconds=0.05) as first,
+        httpx.Client(base_url=first.base_url, headers=AUTH) as http,
+    ):
+        created = http.post(f"/endpoint/{NAMESPACE}", json=create_body("kept")).json()
+        http.post(f"/endpoint/{NAMESPACE}", json=create_body("dropped"))
+        http.delete(f"/endpoint/{NAMESPACE}/dropped")
+        http.put(f"/endpoint/{NAMESPACE}/kept", json={"tags": ["persisted"]})
+    with (
+        EmulatorServer(db_path=db, provision_seconds=0.05) as second,
+        httpx.Client(base_url=second.base_url, headers=AUTH) as http,
+    ):
+        items = http.get(f"/endpoint/{NAMESPACE}").json()["items"]
+        assert [i["name"] for i in items] == ["kept"]
+        assert items[0]["tags"] == ["persisted"]
+        assert items[0]["status"]["createdAt"] == created["status"]["createdAt"]
+        second.app.advance_clock(1)
+        status = http.get(f"/endpoint/{NAMESPACE}/kept").json()["status"]
+        assert status["state"] == "running"
+        assert status["url"].startswith(second.hub_url), "the url follows the host that serves it"
 
 
 def test_without_a_db_nothing_survives(tmp_path: Path) -> None:
@@ -50,8 +54,21 @@ def test_without_a_db_nothing_survives(tmp_path: Path) -> None:
 def test_command_line_starts_prints_its_url_and_serves(tmp_path: Path) -> None:
     """`python -m pulumi_huggingface.emulator` prints the base URL first, then serves until terminated."""
     command = [
-        sys.executable, "-m", "pulumi_huggingface.emulator", "--port", "0", "--token", TOKEN,
-        "--provision-seconds", "0.1", "--db", str(tmp_path / "cli.db"), "--user", "cli-user", "--create-status", "202",
+        sys.executable,
+        "-m",
+        "pulumi_huggingface.emulator",
+        "--port",
+        "0",
+        "--token",
+        TOKEN,
+        "--provision-seconds",
+        "0.1",
+        "--db",
+        str(tmp_path / "cli.db"),
+        "--user",
+        "cli-user",
+        "--create-status",
+        "202",
     ]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         try:
@@ -76,7 +93,9 @@ def test_command_line_rejects_bad_options() -> None:
     """An invalid option value exits with a message, before serving."""
     result = subprocess.run(
         [sys.executable, "-m", "pulumi_huggingface.emulator", "--provision-seconds", "9..1"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode != 0 and "provision_seconds" in result.stderr
 
@@ -142,9 +161,13 @@ app = EmulatorApp()
 httpx.Client(transport=app.transport(), base_url="http://e").get("/v2/provider")
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("pulumi", "pulumi_huggingface"))))
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
     loaded = json.loads(result.stdout)
-    outside = [m for m in loaded if m != "pulumi_huggingface" and not m.startswith("pulumi_huggingface.emulator")]
+    outside = [
+        m for m in loaded if m != "pulumi_huggingface" and not m.startswith("pulumi_huggingface.emulator")
+    ]
     assert outside == []
     assert "pulumi_huggingface.emulator.inprocess" in loaded, "the check ran the in-process path"
 
@@ -160,8 +183,11 @@ def test_emulator_sources_import_only_the_stdlib_werkzeug_httpx_and_themselves()
                 if node.level > 1 or (node.level == 0 and (node.module or "").split(".")[0] not in allowed):
                     offenders.append(f"{source.name}: from {'.' * node.level}{node.module}")
             elif isinstance(node, ast.Import):
-                offenders += [f"{source.name}: import {a.name}" for a in node.names
-                              if a.name.split(".")[0] not in allowed]
+                offenders += [
+                    f"{source.name}: import {a.name}"
+                    for a in node.names
+                    if a.name.split(".")[0] not in allowed
+                ]
     assert offenders == []
 
 

@@ -43,7 +43,10 @@ def test_name_release_delay(client: httpx.Client, app: EmulatorApp) -> None:
     assert client.get(f"{URL}/held").status_code == 404
     assert client.get(URL).json()["items"] == []
     held = client.post(URL, json=create_body("held"))
-    assert (held.status_code, held.json()) == (409, {"error": "An endpoint with the same name already exists"})
+    assert (held.status_code, held.json()) == (
+        409,
+        {"error": "An endpoint with the same name already exists"},
+    )
     app.advance_clock(31)
     assert client.post(URL, json=create_body("held")).status_code == 200
 
@@ -55,7 +58,9 @@ def test_type_update(client: httpx.Client, app: EmulatorApp) -> None:
     app.configure(type_update="refuse")
     refused = client.put(f"{URL}/typed", json={"type": "private"})
     assert refused.status_code == 400
-    assert refused.json() == {"error": "Bad Request: The type of an endpoint cannot be changed from public to private"}
+    assert refused.json() == {
+        "error": "Bad Request: The type of an endpoint cannot be changed from public to private"
+    }
     assert client.put(f"{URL}/typed", json={"type": "public"}).status_code == 200, "an unchanged type is fine"
 
 
@@ -72,7 +77,9 @@ def test_accelerator_switch(client: httpx.Client, app: EmulatorApp) -> None:
 
 
 @pytest.mark.parametrize(("sent", "as_sent"), [(None, None), ("main", "main"), ("F" * 40, "F" * 40)])
-def test_revision_readback(client: httpx.Client, app: EmulatorApp, sent: str | None, as_sent: str | None) -> None:
+def test_revision_readback(
+    client: httpx.Client, app: EmulatorApp, sent: str | None, as_sent: str | None
+) -> None:
     """Revision reads back as a 40-hex SHA by default ([D]), or as sent when switched."""
     body = create_body("rev")
     body["model"]["revision"] = sent
@@ -119,7 +126,12 @@ def test_list_pagination(client: httpx.Client, app: EmulatorApp) -> None:
         if cursor is None:
             break
     assert (names, pages) == (["e1", "e2", "e3", "e4", "e5"], 3)
-    assert [i["name"] for i in client.get(URL, params={"limit": 4}).json()["items"]] == ["e1", "e2", "e3", "e4"]
+    assert [i["name"] for i in client.get(URL, params={"limit": 4}).json()["items"]] == [
+        "e1",
+        "e2",
+        "e3",
+        "e4",
+    ]
 
 
 def test_list_filters_by_tag_and_search(client: httpx.Client) -> None:
@@ -127,9 +139,14 @@ def test_list_filters_by_tag_and_search(client: httpx.Client) -> None:
     client.post(URL, json=create_body("alpha-one", tags=["prod"]))
     client.post(URL, json=create_body("alpha-two", tags=["dev"]))
     client.post(URL, json=create_body("beta", tags=["prod", "eu"]))
-    assert [i["name"] for i in client.get(URL, params={"tags": "prod"}).json()["items"]] == ["alpha-one", "beta"]
+    assert [i["name"] for i in client.get(URL, params={"tags": "prod"}).json()["items"]] == [
+        "alpha-one",
+        "beta",
+    ]
     assert [i["name"] for i in client.get(URL, params={"search": "alpha"}).json()["items"]] == [
-        "alpha-one", "alpha-two"]
+        "alpha-one",
+        "alpha-two",
+    ]
 
 
 def test_settings_over_the_control_route(client: httpx.Client, app: EmulatorApp) -> None:
@@ -158,7 +175,9 @@ def test_provision_seconds_range_is_a_seeded_draw() -> None:
 
     def durations(seed: int) -> list[float]:
         app = EmulatorApp(seed=seed, provision_seconds=(2.0, 20.0))
-        client = httpx.Client(transport=app.transport(), base_url="http://e", headers={"Authorization": "Bearer t"})
+        client = httpx.Client(
+            transport=app.transport(), base_url="http://e", headers={"Authorization": "Bearer t"}
+        )
         result = []
         for index in range(5):
             client.post(URL, json=create_body(f"d{index}"))

@@ -46,28 +46,82 @@ INVALID_CREATES = [
     ("name-uppercase", _with("name", "MyEndpoint"), "name: Must only contains lowercase alphanumeric"),
     ("name-33-chars", _with("name", "a" * 33), "length of 32 characters maximum"),
     ("name-underscore", _with("name", "my_endpoint"), "lowercase alphanumeric"),
-    ("task-null", _with("model.task", None),
-     "Failed to parse the request body as JSON: model.task: expected value"),
-    ("timeout-too-small", _with("compute.scaling.scaleToZeroTimeout", 14), "must be between 15 and 2880 minutes"),
-    ("timeout-too-large", _with("compute.scaling.scaleToZeroTimeout", 2881), "must be between 15 and 2880 minutes"),
-    ("timeout-with-min-replica", _with("compute.scaling.minReplica", 1), "requires compute.scaling.minReplica to be 0"),
-    ("min-above-max", _with("compute.scaling", {"minReplica": 3, "maxReplica": 2}),
-     "minReplica must be lower than or equal to compute.scaling.maxReplica"),
-    ("unknown-instance", _with("compute.instanceType", "c6i"),
-     "400: Instance compute 'Cpu' - 'c6i' - 'x2' in 'aws' - 'us-east-1' not found"),
-    ("unknown-region", _with("provider", {"vendor": "aws", "region": "mars-1"}), "in 'aws' - 'mars-1' not found"),
+    (
+        "task-null",
+        _with("model.task", None),
+        "Failed to parse the request body as JSON: model.task: expected value",
+    ),
+    (
+        "timeout-too-small",
+        _with("compute.scaling.scaleToZeroTimeout", 14),
+        "must be between 15 and 2880 minutes",
+    ),
+    (
+        "timeout-too-large",
+        _with("compute.scaling.scaleToZeroTimeout", 2881),
+        "must be between 15 and 2880 minutes",
+    ),
+    (
+        "timeout-with-min-replica",
+        _with("compute.scaling.minReplica", 1),
+        "requires compute.scaling.minReplica to be 0",
+    ),
+    (
+        "min-above-max",
+        _with("compute.scaling", {"minReplica": 3, "maxReplica": 2}),
+        "minReplica must be lower than or equal to compute.scaling.maxReplica",
+    ),
+    (
+        "unknown-instance",
+        _with("compute.instanceType", "c6i"),
+        "400: Instance compute 'Cpu' - 'c6i' - 'x2' in 'aws' - 'us-east-1' not found",
+    ),
+    (
+        "unknown-region",
+        _with("provider", {"vendor": "aws", "region": "mars-1"}),
+        "in 'aws' - 'mars-1' not found",
+    ),
     ("accelerator-mismatch", _with("compute.accelerator", "gpu"), "Instance compute 'Gpu' - 'intel-icl'"),
-    ("unavailable-hardware", _both(_EU_WEST_1, _with("compute.accelerator", "gpu"),
-                                   _with("compute.instanceType", "nvidia-a100"), _with("compute.instanceSize", "x4")),
-     "Bad Request: Compute instance not available yet"),
-    ("deprecated-hardware", _both(_with("compute.accelerator", "gpu"), _with("compute.instanceType", "nvidia-t4")),
-     "Bad Request: Compute instance not available yet"),
-    ("l4-absent-from-eu-west-1", _both(_EU_WEST_1, _with("compute.accelerator", "gpu"),
-                                       _with("compute.instanceType", "nvidia-l4"), _with("compute.instanceSize", "x1")),
-     "Instance compute 'Gpu' - 'nvidia-l4' - 'x1' in 'aws' - 'eu-west-1' not found"),
-    ("unknown-image-variant", _with("model.image", {"vllm": {"url": "vllm/vllm-openai"}}), "unknown variant `vllm`"),
-    ("variant-without-url", _with("model.image", {"tgi": {"port": 80}}), "model.image.tgi: missing field `url`"),
-    ("two-image-variants", _with("model.image", {"huggingface": {}, "tgi": {"url": "x"}}), "exactly one image variant"),
+    (
+        "unavailable-hardware",
+        _both(
+            _EU_WEST_1,
+            _with("compute.accelerator", "gpu"),
+            _with("compute.instanceType", "nvidia-a100"),
+            _with("compute.instanceSize", "x4"),
+        ),
+        "Bad Request: Compute instance not available yet",
+    ),
+    (
+        "deprecated-hardware",
+        _both(_with("compute.accelerator", "gpu"), _with("compute.instanceType", "nvidia-t4")),
+        "Bad Request: Compute instance not available yet",
+    ),
+    (
+        "l4-absent-from-eu-west-1",
+        _both(
+            _EU_WEST_1,
+            _with("compute.accelerator", "gpu"),
+            _with("compute.instanceType", "nvidia-l4"),
+            _with("compute.instanceSize", "x1"),
+        ),
+        "Instance compute 'Gpu' - 'nvidia-l4' - 'x1' in 'aws' - 'eu-west-1' not found",
+    ),
+    (
+        "unknown-image-variant",
+        _with("model.image", {"vllm": {"url": "vllm/vllm-openai"}}),
+        "unknown variant `vllm`",
+    ),
+    (
+        "variant-without-url",
+        _with("model.image", {"tgi": {"port": 80}}),
+        "model.image.tgi: missing field `url`",
+    ),
+    (
+        "two-image-variants",
+        _with("model.image", {"huggingface": {}, "tgi": {"url": "x"}}),
+        "exactly one image variant",
+    ),
     ("missing-model", _with("model", _DELETE), "missing field `model`"),
     ("missing-repository", _with("model.repository", _DELETE), "model: missing field `repository`"),
     ("wrong-type", _with("compute.scaling.maxReplica", "two"), "compute.scaling.maxReplica: invalid type"),
@@ -77,7 +131,9 @@ INVALID_CREATES = [
 ]
 
 
-@pytest.mark.parametrize(("mutate", "message"), [c[1:] for c in INVALID_CREATES], ids=[c[0] for c in INVALID_CREATES])
+@pytest.mark.parametrize(
+    ("mutate", "message"), [c[1:] for c in INVALID_CREATES], ids=[c[0] for c in INVALID_CREATES]
+)
 def test_invalid_create_is_400_with_the_reference_wording(
     client: httpx.Client, app: EmulatorApp, mutate: Callable[[dict[str, Any]], None], message: str
 ) -> None:
@@ -143,12 +199,31 @@ def rich(client: httpx.Client) -> str:
 
 MERGES = [
     # (id, PUT body, path into the stored document, expected value)
-    ("scaling-per-key", {"compute": {"scaling": {"maxReplica": 3}}}, ("compute", "scaling"),
-     {"minReplica": 0, "maxReplica": 3, "scaleToZeroTimeout": 15, "metric": "hardwareUsage",
-      "measure": {"hardwareUsage": None}}),
+    (
+        "scaling-per-key",
+        {"compute": {"scaling": {"maxReplica": 3}}},
+        ("compute", "scaling"),
+        {
+            "minReplica": 0,
+            "maxReplica": 3,
+            "scaleToZeroTimeout": 15,
+            "metric": "hardwareUsage",
+            "measure": {"hardwareUsage": None},
+        },
+    ),
     ("compute-per-key", {"compute": {"instanceSize": "x4"}}, ("compute", "instanceType"), "intel-icl"),
-    ("compute-id-follows", {"compute": {"instanceSize": "x4"}}, ("compute", "id"), "aws-us-east-1-intel-icl-x4"),
-    ("model-per-key", {"model": {"task": "text-classification"}}, ("model", "repository"), "openai-community/gpt2"),
+    (
+        "compute-id-follows",
+        {"compute": {"instanceSize": "x4"}},
+        ("compute", "id"),
+        "aws-us-east-1-intel-icl-x4",
+    ),
+    (
+        "model-per-key",
+        {"model": {"task": "text-classification"}},
+        ("model", "repository"),
+        "openai-community/gpt2",
+    ),
     ("env-replaced-whole", {"model": {"env": {"C": "3"}}}, ("model", "env"), {"C": "3"}),
     ("env-null-clears", {"model": {"env": None}}, ("model", "env"), {}),
     ("env-absent-kept", {"compute": {"scaling": {"maxReplica": 2}}}, ("model", "env"), {"A": "1", "B": "2"}),
@@ -157,18 +232,38 @@ MERGES = [
     ("tags-replaced-whole", {"tags": ["c"]}, ("tags",), ["c"]),
     ("tags-null-clears", {"tags": None}, ("tags",), []),
     ("route-replaced-whole", {"route": {"domain": "x.example"}}, ("route",), {"domain": "x.example"}),
-    ("image-replaced-whole", {"model": {"image": {"tei": {"url": "ghcr.io/tei:1"}}}}, ("model", "image"),
-     {"tei": {"url": "ghcr.io/tei:1", "port": 80, "healthRoute": "/health"}}),
-    ("measure-sets-metric", {"compute": {"scaling": {"measure": {"pendingRequests": 4}}}},
-     ("compute", "scaling", "metric"), "pendingRequests"),
-    ("timeout-updated", {"compute": {"scaling": {"scaleToZeroTimeout": 120}}},
-     ("compute", "scaling", "scaleToZeroTimeout"), 120),
-    ("min-one-with-explicit-null", {"compute": {"scaling": {"minReplica": 1, "scaleToZeroTimeout": None}}},
-     ("compute", "scaling", "scaleToZeroTimeout"), None),
+    (
+        "image-replaced-whole",
+        {"model": {"image": {"tei": {"url": "ghcr.io/tei:1"}}}},
+        ("model", "image"),
+        {"tei": {"url": "ghcr.io/tei:1", "port": 80, "healthRoute": "/health"}},
+    ),
+    (
+        "measure-sets-metric",
+        {"compute": {"scaling": {"measure": {"pendingRequests": 4}}}},
+        ("compute", "scaling", "metric"),
+        "pendingRequests",
+    ),
+    (
+        "timeout-updated",
+        {"compute": {"scaling": {"scaleToZeroTimeout": 120}}},
+        ("compute", "scaling", "scaleToZeroTimeout"),
+        120,
+    ),
+    (
+        "min-one-with-explicit-null",
+        {"compute": {"scaling": {"minReplica": 1, "scaleToZeroTimeout": None}}},
+        ("compute", "scaling", "scaleToZeroTimeout"),
+        None,
+    ),
     ("revision-pinned", {"model": {"revision": "A" * 40}}, ("model", "revision"), "a" * 40),
     ("name-ignored", {"name": "renamed"}, ("name",), "rich"),
-    ("provider-ignored", {"provider": {"vendor": "gcp", "region": "us-east4"}}, ("provider",),
-     {"vendor": "aws", "region": "us-east-1"}),
+    (
+        "provider-ignored",
+        {"provider": {"vendor": "gcp", "region": "us-east4"}},
+        ("provider",),
+        {"vendor": "aws", "region": "us-east-1"},
+    ),
     ("type-in-place", {"type": "public"}, ("type",), "public"),
 ]
 
@@ -190,18 +285,26 @@ def test_update_merges_as_the_reference_says(
 INVALID_UPDATES = [
     ("timeout-out-of-range", {"compute": {"scaling": {"scaleToZeroTimeout": 3000}}}, "between 15 and 2880"),
     ("task-null", {"model": {"task": None}}, "model.task: expected value"),
-    ("min-above-max", {"compute": {"scaling": {"minReplica": 2, "maxReplica": 1, "scaleToZeroTimeout": None}}},
-     "lower than or equal"),
+    (
+        "min-above-max",
+        {"compute": {"scaling": {"minReplica": 2, "maxReplica": 1, "scaleToZeroTimeout": None}}},
+        "lower than or equal",
+    ),
     ("unknown-hardware", {"compute": {"instanceType": "intel-xyz"}}, "not found"),
-    ("accelerator-switch", {"compute": {"accelerator": "gpu", "instanceType": "nvidia-t4", "instanceSize": "x1"}},
-     "Cannot change the accelerator of an endpoint from cpu to gpu"),
+    (
+        "accelerator-switch",
+        {"compute": {"accelerator": "gpu", "instanceType": "nvidia-t4", "instanceSize": "x1"}},
+        "Cannot change the accelerator of an endpoint from cpu to gpu",
+    ),
     ("stale-timeout", {"compute": {"scaling": {"minReplica": 1}}}, "send scaleToZeroTimeout: null"),
     ("unknown-variant", {"model": {"image": {"TGI": {"url": "x"}}}}, "unknown variant `TGI`"),
     ("repository-null", {"model": {"repository": None}}, "model.repository: expected value"),
 ]
 
 
-@pytest.mark.parametrize(("body", "message"), [c[1:] for c in INVALID_UPDATES], ids=[c[0] for c in INVALID_UPDATES])
+@pytest.mark.parametrize(
+    ("body", "message"), [c[1:] for c in INVALID_UPDATES], ids=[c[0] for c in INVALID_UPDATES]
+)
 def test_invalid_update_is_400_and_changes_nothing(
     client: httpx.Client, app: EmulatorApp, rich: str, body: dict[str, Any], message: str
 ) -> None:
@@ -217,10 +320,19 @@ def test_invalid_update_is_400_and_changes_nothing(
 
 def test_unknown_endpoint_is_404_on_every_route(client: httpx.Client) -> None:
     """GET, PUT, DELETE, pause, resume and scale-to-zero of an unknown name answer 404."""
-    for method, suffix in [("GET", ""), ("PUT", ""), ("DELETE", ""), ("POST", "/pause"), ("POST", "/resume"),
-                           ("POST", "/scale-to-zero")]:
+    for method, suffix in [
+        ("GET", ""),
+        ("PUT", ""),
+        ("DELETE", ""),
+        ("POST", "/pause"),
+        ("POST", "/resume"),
+        ("POST", "/scale-to-zero"),
+    ]:
         response = client.request(method, f"{URL}/ghost{suffix}", json={} if method == "PUT" else None)
-        assert (response.status_code, response.json()) == (404, {"error": "Endpoint not found"}), (method, suffix)
+        assert (response.status_code, response.json()) == (404, {"error": "Endpoint not found"}), (
+            method,
+            suffix,
+        )
 
 
 def test_secrets_are_replaced_but_never_read_back(client: httpx.Client, app: EmulatorApp, rich: str) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from .app import DEFAULT_ORGS, DEFAULT_USER, EmulatorApp
-from .server import make_emulator_server
+from .server import make_emulator_server, url_host
 from .settings import Settings, parse_provision_seconds
 
 
@@ -25,34 +25,53 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")
-    parser.add_argument("--db", default=None, help="sqlite file keeping endpoints across restarts (default: memory)")
-    parser.add_argument("--token", default=None, help="the only bearer token accepted (default: any non-empty token)")
-    parser.add_argument("--user", default=DEFAULT_USER, help="user name answered by whoami (default: %(default)s)")
     parser.add_argument(
-        "--org", action="append", dest="orgs", default=None,
+        "--db", default=None, help="sqlite file keeping endpoints across restarts (default: memory)"
+    )
+    parser.add_argument(
+        "--token", default=None, help="the only bearer token accepted (default: any non-empty token)"
+    )
+    parser.add_argument(
+        "--user", default=DEFAULT_USER, help="user name answered by whoami (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--org",
+        action="append",
+        dest="orgs",
+        default=None,
         help=f"organisation of the user, repeatable (default: {', '.join(DEFAULT_ORGS)})",
     )
     parser.add_argument(
-        "--provision-seconds", type=parse_provision_seconds, default=defaults.provision_seconds,
-        help="duration of a create/update/resume: S, or a seeded random draw from LOW..HIGH (default: %(default)s)",
+        "--provision-seconds",
+        type=parse_provision_seconds,
+        default=defaults.provision_seconds,
+        help="duration of a create/update/resume: S, or a seeded draw from LOW..HIGH (default: %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random draws (default: %(default)s)")
     parser.add_argument(
-        "--minute-seconds", type=float, default=defaults.minute_seconds,
+        "--minute-seconds",
+        type=float,
+        default=defaults.minute_seconds,
         help="real seconds per emulated idle minute, for scaleToZeroTimeout (default: %(default)s)",
     )
     parser.add_argument("--create-status", type=int, choices=(200, 202), default=defaults.create_status)
     parser.add_argument(
-        "--name-release-seconds", type=float, default=defaults.name_release_seconds,
+        "--name-release-seconds",
+        type=float,
+        default=defaults.name_release_seconds,
         help="after a delete, the name answers 409 on create for this long (default: %(default)s)",
     )
     parser.add_argument("--type-update", choices=("in_place", "refuse"), default=defaults.type_update)
-    parser.add_argument("--accelerator-switch", choices=("refuse", "allow"), default=defaults.accelerator_switch)
+    parser.add_argument(
+        "--accelerator-switch", choices=("refuse", "allow"), default=defaults.accelerator_switch
+    )
     parser.add_argument("--revision-readback", choices=("sha", "as_sent"), default=defaults.revision_readback)
     parser.add_argument("--failed-update", choices=("refuse", "allow"), default=defaults.failed_update)
     parser.add_argument("--stale-timeout", choices=("refuse", "clear"), default=defaults.stale_timeout)
     parser.add_argument(
-        "--list-page-size", type=int, default=defaults.list_page_size,
+        "--list-page-size",
+        type=int,
+        default=defaults.list_page_size,
         help="page size of the list route when no limit is given (default: every endpoint)",
     )
     parser.add_argument("--log-requests", action="store_true", help="log each request to stderr")
@@ -86,15 +105,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings=settings,
     )
     server = make_emulator_server(args.host, args.port, app, log_requests=args.log_requests)
-    host, port = server.server_address[0], server.server_address[1]
-    host_text = f"[{host}]" if ":" in str(host) else str(host)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
     # The socket listens once the server is built: a parent may connect as soon as it reads this line.
-    print(f"http://{host_text}:{port}/v2", flush=True)
+    print(f"http://{url_host(server)}:{server.server_address[1]}/v2", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

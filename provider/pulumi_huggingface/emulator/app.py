@@ -14,6 +14,7 @@ through `httpx.Client(transport=app.transport())`, or on loopback through `Emula
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import random
@@ -49,9 +50,8 @@ from .settings import Settings
 from .store import Store
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
     import httpx
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 DEFAULT_USER = "emulator-user"
 DEFAULT_ORGS = ("emulator-org",)
@@ -62,10 +62,13 @@ _UNAUTHORIZED = "A valid user or organization token, sent as a Bearer, is requir
 # The Hub's answer to a bad token on whoami (huggingface_hub's utils/_http.py tests for it).
 _WHOAMI_UNAUTHORIZED = "Invalid credentials in Authorization header"
 # [O] spike: data-plane answers.
-_PAUSED_BODY = {"error": "Bad Request: The endpoint is paused, ask a maintainer to restart it", "code": "BAD_REQUEST"}
+_PAUSED_BODY = {
+    "error": "Bad Request: The endpoint is paused, ask a maintainer to restart it",
+    "code": "BAD_REQUEST",
+}
 _UNAVAILABLE_BODY = {"error": "503 Service Unavailable", "code": "SERVICE_UNAVAILABLE"}
 
-Handler = Callable[[Request, dict[str, str]], Response]
+Handler = Callable[[Request, dict[str, Any]], Response]
 
 
 def _rule(path: str, endpoint: str, *methods: str) -> Rule:
@@ -176,14 +179,17 @@ class EmulatorApp:
         """Serve one request."""
         request = Request(environ)
         try:
-            rule, args = _API_MAP.bind_to_environ(environ).match(return_rule=True)
+            rule, matched = _API_MAP.bind_to_environ(environ).match(return_rule=True)
         except NotFound:
             return _json({"error": "Not Found"}, 404)(environ, start_response)
         except MethodNotAllowed as error:
-            return _json({"error": "Method Not Allowed"}, 405, dict(error.get_headers()))(environ, start_response)
+            return _json({"error": "Method Not Allowed"}, 405, dict(error.get_headers()))(
+                environ, start_response
+            )
         except HTTPException as error:  # a trailing-slash redirect
             return error.get_response(environ)(environ, start_response)
         handler = self._handlers[str(rule.endpoint)]
+        args = dict(matched)
         if str(rule.endpoint).startswith("control_"):
             return self._respond(handler, request, args)(environ, start_response)
 
@@ -201,7 +207,7 @@ class EmulatorApp:
                 response = self._fault_response(decision.after, environ)
         return response(environ, start_response)
 
-    def _respond(self, handler: Handler, request: Request, args: dict[str, str]) -> Response:
+    def _respond(self, handler: Handler, request: Request, args: dict[str, Any]) -> Response:
         try:
             return handler(request, args)
         except ApiError as error:
@@ -218,10 +224,8 @@ class EmulatorApp:
             return _json({"error": phrase}, rule.status)
         connection = environ.get("werkzeug.socket")
         if isinstance(connection, socket.socket):
-            try:
+            with contextlib.suppress(OSError):  # the client may have gone already
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         raise EmulatedDisconnect("the emulator dropped the connection (fault injection)")
 
     # -----------------------------------------------------------------------------------------
@@ -252,7 +256,9 @@ class EmulatorApp:
         private = None
         if record.config.get("privateService"):
             vpce = hashlib.sha1(f"{record.namespace}/{record.name}".encode()).hexdigest()[:17]
-            private = {"serviceName": f"com.amazonaws.vpce.{record.config['provider']['region']}.vpce-svc-{vpce}"}
+            private = {
+                "serviceName": f"com.amazonaws.vpce.{record.config['provider']['region']}.vpce-svc-{vpce}"
+            }
         status: dict[str, Any] = {
             "state": record.state,
             "message": record.message,
@@ -271,7 +277,9 @@ class EmulatorApp:
     def _render(self, record: Record, request: Request) -> dict[str, Any]:
         return payloads.render(record.config, self._status(record, request.host_url), self.settings)
 
-    def _outcome(self, namespace: str, name: str, operation: str, config: dict[str, Any]) -> tuple[Outcome, str]:
+    def _outcome(
+        self, namespace: str, name: str, operation: str, config: dict[str, Any]
+    ) -> tuple[Outcome, str]:
         injected = self._endpoint_faults.pop((namespace, name, operation), None)
         if injected is not None:
             return injected
@@ -304,7 +312,7 @@ class EmulatorApp:
     # -----------------------------------------------------------------------------------------
     # Control plane: /v2.
 
-    def _on_list(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_list(self, request: Request, args: dict[str, Any]) -> Response:
         self._authenticate(request)
         tags = {t for t in request.args.get("tags", "").split(",") if t}
         search = request.args.get("search", "")
@@ -312,7 +320,9 @@ class EmulatorApp:
         try:
             limit = int(limit_text) if limit_text is not None else self.settings.list_page_size
         except ValueError:
-            raise ApiError(400, f"Failed to deserialize query string: limit: invalid digit found in string") from None
+            raise ApiError(
+                400, "Failed to deserialize query string: limit: invalid digit found in string"
+            ) from None
         if limit is not None and limit < 1:
             raise bad_request("limit must be at least 1")
         cursor = _decode_cursor(request.args.get("cursor"))
@@ -334,28 +344,33 @@ class EmulatorApp:
             body["nextCursor"] = _encode_cursor(page[-1].name)
         return _json(body)
 
-    def _on_create(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_create(self, request: Request, args: dict[str, Any]) -> Response:
         self._authenticate(request)
         namespace = args["namespace"]
         config = payloads.parse_create(_read_json(request))
         name = config["name"]
         with self._lock:
             now = self.clock()
-            if self._store.get(namespace, name) is not None or self._released.get((namespace, name), 0.0) > now:
+            if (
+                self._store.get(namespace, name) is not None
+                or self._released.get((namespace, name), 0.0) > now
+            ):
                 # [D] 2022 API reference wording.
                 raise ApiError(409, "An endpoint with the same name already exists")
             outcome, reason = self._outcome(namespace, name, "create", config)
-            record = Record(namespace, config, created_at=now, updated_at=now, state=PENDING, message="", since=now)
+            record = Record(
+                namespace, config, created_at=now, updated_at=now, state=PENDING, message="", since=now
+            )
             record.start(now, self._duration(), outcome=outcome, reason=reason)
             self._store.save(record)
             return _json(self._render(record, request), self.settings.create_status)
 
-    def _on_get(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_get(self, request: Request, args: dict[str, Any]) -> Response:
         self._authenticate(request)
         with self._lock:
             return _json(self._render(self._settled(args["namespace"], args["name"]), request))
 
-    def _on_update(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_update(self, request: Request, args: dict[str, Any]) -> Response:
         self._authenticate(request)
         body = _read_json(request)
         namespace, name = args["namespace"], args["name"]
@@ -372,7 +387,7 @@ class EmulatorApp:
             self._store.save(record)
             return _json(self._render(record, request))
 
-    def _on_delete(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_delete(self, request: Request, args: dict[str, Any]) -> Response:
         self._authenticate(request)
         namespace, name = args["namespace"], args["name"]
         with self._lock:
@@ -383,7 +398,7 @@ class EmulatorApp:
         # [D] 2022 API reference and newer spec docs: 200 with the `Empty` schema.
         return _json({})
 
-    def _on_pause(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_pause(self, request: Request, args: dict[str, Any]) -> Response:
         self._authenticate(request)
         with self._lock:
             record = self._settled(args["namespace"], args["name"])
@@ -394,7 +409,7 @@ class EmulatorApp:
             self._store.save(record)
             return _json(self._render(record, request))
 
-    def _on_resume(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_resume(self, request: Request, args: dict[str, Any]) -> Response:
         self._authenticate(request)
         namespace, name = args["namespace"], args["name"]
         with self._lock:
@@ -410,7 +425,7 @@ class EmulatorApp:
             self._store.save(record)
             return _json(self._render(record, request))
 
-    def _on_scale_to_zero(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_scale_to_zero(self, request: Request, args: dict[str, Any]) -> Response:
         self._authenticate(request)
         with self._lock:
             record = self._settled(args["namespace"], args["name"])
@@ -426,11 +441,11 @@ class EmulatorApp:
             self._store.save(record)
             return _json(self._render(record, request))
 
-    def _on_public_providers(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_public_providers(self, request: Request, args: dict[str, Any]) -> Response:
         # Public: "does not require authentication" ([D] 2022 API reference).
         return _json(catalog.listing())
 
-    def _on_providers(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_providers(self, request: Request, args: dict[str, Any]) -> Response:
         self._authenticate(request)
         used: dict[tuple[str, str, str], int] = {}
         with self._lock:
@@ -448,7 +463,7 @@ class EmulatorApp:
                     used[key] = used.get(key, 0) + offer.num_accelerators * compute["scaling"]["maxReplica"]
         return _json(catalog.listing(used))
 
-    def _on_whoami(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_whoami(self, request: Request, args: dict[str, Any]) -> Response:
         if self._bearer(request) is None:
             raise ApiError(401, _WHOAMI_UNAUTHORIZED)
         return _json(
@@ -481,7 +496,7 @@ class EmulatorApp:
     # -----------------------------------------------------------------------------------------
     # Data plane: /endpoints/{namespace}/{name}/...
 
-    def _on_data_plane(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_data_plane(self, request: Request, args: dict[str, Any]) -> Response:
         namespace, name = args["namespace"], args["name"]
         with self._lock:
             record = self._store.get(namespace, name)
@@ -588,7 +603,9 @@ class EmulatorApp:
                 "becameRunning": list(record.became_running),
                 "lastTraffic": record.last_traffic,
                 "idleDeadline": record.idle_deadline(self.settings.minute_seconds),
-                "plan": [{"at": at, "state": state, "message": message} for at, state, message in record.plan],
+                "plan": [
+                    {"at": at, "state": state, "message": message} for at, state, message in record.plan
+                ],
                 "history": [{"at": at, "state": state} for at, state in record.history],
                 "config": json.loads(json.dumps(record.config)),
             }
@@ -661,7 +678,7 @@ class EmulatorApp:
 
     # The /_emulator routes.
 
-    def _on_control_settings(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_control_settings(self, request: Request, args: dict[str, Any]) -> Response:
         if request.method == "PUT":
             body = _read_json(request)
             if not isinstance(body, dict):
@@ -672,7 +689,7 @@ class EmulatorApp:
                 raise bad_request(str(error)) from None
         return _json(self.settings.to_json())
 
-    def _on_control_faults(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_control_faults(self, request: Request, args: dict[str, Any]) -> Response:
         if request.method == "POST":
             body = _read_json(request)
             if not isinstance(body, dict):
@@ -686,17 +703,17 @@ class EmulatorApp:
             self.clear_faults()
         return _json({"faults": [rule.to_json() for rule in self.faults.rules()]})
 
-    def _on_control_fault(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_control_fault(self, request: Request, args: dict[str, Any]) -> Response:
         if not self.faults.remove(int(args["rule_id"])):
             raise ApiError(404, "No fault with this id")
         return _json({})
 
-    def _on_control_requests(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_control_requests(self, request: Request, args: dict[str, Any]) -> Response:
         if request.method == "DELETE":
             self.reset_request_counts()
         return _json(self.request_counts())
 
-    def _on_control_clock(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_control_clock(self, request: Request, args: dict[str, Any]) -> Response:
         if request.method == "POST":
             body = _read_json(request)
             seconds = body.get("advance") if isinstance(body, dict) else None
@@ -706,11 +723,11 @@ class EmulatorApp:
         now = self.clock()
         return _json({"now": now, "iso": iso(now)})
 
-    def _on_control_reset(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_control_reset(self, request: Request, args: dict[str, Any]) -> Response:
         self.reset()
         return _json({})
 
-    def _on_control_unloadable(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_control_unloadable(self, request: Request, args: dict[str, Any]) -> Response:
         if request.method == "POST":
             body = _read_json(request)
             repository = body.get("repository") if isinstance(body, dict) else None
@@ -720,7 +737,7 @@ class EmulatorApp:
         with self._lock:
             return _json({"repositories": sorted(self._unloadable), "prefix": UNLOADABLE_PREFIX})
 
-    def _on_control_endpoint(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_control_endpoint(self, request: Request, args: dict[str, Any]) -> Response:
         namespace, name = args["namespace"], args["name"]
         if request.method == "PATCH":
             body = _read_json(request)
@@ -735,10 +752,12 @@ class EmulatorApp:
             raise ApiError(404, "Endpoint not found")
         return _json(view)
 
-    def _on_control_endpoint_fault(self, request: Request, args: dict[str, str]) -> Response:
+    def _on_control_endpoint_fault(self, request: Request, args: dict[str, Any]) -> Response:
         body = _read_json(request)
         if not isinstance(body, dict):
-            raise bad_request('expected {"on": "create|update|resume", "outcome": "fail|stuck", "message": "..."}')
+            raise bad_request(
+                'expected {"on": "create|update|resume", "outcome": "fail|stuck", "message": "..."}'
+            )
         try:
             self.inject_endpoint_fault(
                 args["namespace"],

@@ -112,18 +112,38 @@ def _build() -> tuple[Hardware, ...]:
                 continue
             for size, n in _SIZES.items():
                 offers.append(
-                    Hardware(vendor, region, "cpu", instance_type, size, architecture,
-                             num_accelerators=n, num_cpus=n, memory_gb=gb_per_cpu * n,
-                             gpu_memory_gb=None, price_per_hour=round(price * n, 4))
+                    Hardware(
+                        vendor,
+                        region,
+                        "cpu",
+                        instance_type,
+                        size,
+                        architecture,
+                        num_accelerators=n,
+                        num_cpus=n,
+                        memory_gb=gb_per_cpu * n,
+                        gpu_memory_gb=None,
+                        price_per_hour=round(price * n, 4),
+                    )
                 )
         for instance_type in _GPU_TYPES[(vendor, region)]:
             architecture, cpus, memory, gpu_memory, price = _GPUS[instance_type]
             for size in ("x1", "x2", "x4"):
                 n = _SIZES[size]
                 offers.append(
-                    Hardware(vendor, region, "gpu", instance_type, size, architecture,
-                             num_accelerators=n, num_cpus=cpus * n, memory_gb=memory * n,
-                             gpu_memory_gb=gpu_memory * n, price_per_hour=round(price * n, 4))
+                    Hardware(
+                        vendor,
+                        region,
+                        "gpu",
+                        instance_type,
+                        size,
+                        architecture,
+                        num_accelerators=n,
+                        num_cpus=cpus * n,
+                        memory_gb=memory * n,
+                        gpu_memory_gb=gpu_memory * n,
+                        price_per_hour=round(price * n, 4),
+                    )
                 )
     return tuple(
         Hardware(**{**offer.__dict__, "status": _STATUS_OVERRIDES.get(offer.id, offer.status)})

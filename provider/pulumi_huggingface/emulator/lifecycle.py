@@ -94,7 +94,9 @@ class Record:
             self.became_running.append(at)
             del self.became_running[:-HISTORY_LIMIT]
 
-    def start(self, at: float, duration: float, *, outcome: Outcome, reason: str, first: str = PENDING) -> None:
+    def start(
+        self, at: float, duration: float, *, outcome: Outcome, reason: str, first: str = PENDING
+    ) -> None:
         """Begin a deployment: `first` -> (initializing) -> running, or failed, or stuck.
 
         Args:

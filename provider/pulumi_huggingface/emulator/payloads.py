@@ -166,9 +166,7 @@ def _missing(path: str, key: str) -> ApiError:
     return parse_error(f"{prefix}missing field `{key}`")
 
 
-def _pick(
-    source: dict[str, Any], path: str, fields: dict[str, Callable[[str, Any], Any]]
-) -> dict[str, Any]:
+def _pick(source: dict[str, Any], path: str, fields: dict[str, Callable[[str, Any], Any]]) -> dict[str, Any]:
     """Check the known keys present in `source`; unknown keys are dropped, as the API does."""
     out: dict[str, Any] = {}
     for key, check in fields.items():
@@ -289,7 +287,10 @@ def _route(path: str, value: Any) -> dict[str, Any] | None:
     return _pick(
         _object(path, value),
         path,
-        {"domain": lambda p, v: _string(p, v, nullable=True), "path": lambda p, v: _string(p, v, nullable=True)},
+        {
+            "domain": lambda p, v: _string(p, v, nullable=True),
+            "path": lambda p, v: _string(p, v, nullable=True),
+        },
     )
 
 
@@ -381,7 +382,9 @@ def _check_scaling(scaling: dict[str, Any]) -> None:
     if scaling["maxReplica"] < 1:
         raise bad_request("compute.scaling.maxReplica must be at least 1")
     if scaling["minReplica"] > scaling["maxReplica"]:
-        raise bad_request("compute.scaling.minReplica must be lower than or equal to compute.scaling.maxReplica")
+        raise bad_request(
+            "compute.scaling.minReplica must be lower than or equal to compute.scaling.maxReplica"
+        )
 
 
 def check_hardware(config: dict[str, Any]) -> None:
@@ -391,7 +394,9 @@ def check_hardware(config: dict[str, Any]) -> None:
         ApiError: 400 in the wording seen on the live API ([O] huggingface_hub#2277, lighteval).
     """
     compute, provider = config["compute"], config["provider"]
-    offer = catalog.find(provider["vendor"], provider["region"], compute["instanceType"], compute["instanceSize"])
+    offer = catalog.find(
+        provider["vendor"], provider["region"], compute["instanceType"], compute["instanceSize"]
+    )
     if offer is None or offer.accelerator != compute["accelerator"]:
         raise ApiError(
             400,
@@ -453,7 +458,9 @@ def merge_update(stored: dict[str, Any], body: Any, settings: Settings, state: s
         else:
             config[key] = value
     if "type" in patch and patch["type"] != stored["type"] and settings.type_update == "refuse":
-        raise bad_request(f"The type of an endpoint cannot be changed from {stored['type']} to {patch['type']}")
+        raise bad_request(
+            f"The type of an endpoint cannot be changed from {stored['type']} to {patch['type']}"
+        )
     old_accelerator, new_accelerator = stored["compute"]["accelerator"], config["compute"]["accelerator"]
     if old_accelerator != new_accelerator and settings.accelerator_switch == "refuse":
         raise bad_request(
@@ -472,9 +479,9 @@ def _merge_scaling(scaling: dict[str, Any], patch: dict[str, Any], settings: Set
             scaling["measure"] = None
         if "metric" not in patch:
             scaling["metric"] = None
-    if scaling["minReplica"] >= 1 and scaling.get("scaleToZeroTimeout") is not None:
-        if "scaleToZeroTimeout" not in patch and settings.stale_timeout == "clear":
-            scaling["scaleToZeroTimeout"] = None
+    stale = scaling["minReplica"] >= 1 and "scaleToZeroTimeout" not in patch
+    if stale and settings.stale_timeout == "clear":
+        scaling["scaleToZeroTimeout"] = None
     _normalise_scaling(scaling)
     _check_scaling(scaling)
 
@@ -513,7 +520,9 @@ def render(config: dict[str, Any], status: dict[str, Any], settings: Settings) -
     """The endpoint as the API returns it (`EndpointWithStatus`, reference §2 and §7)."""
     compute = copy.deepcopy(config["compute"])
     provider = config["provider"]
-    compute["id"] = f"{provider['vendor']}-{provider['region']}-{compute['instanceType']}-{compute['instanceSize']}"
+    compute["id"] = (
+        f"{provider['vendor']}-{provider['region']}-{compute['instanceType']}-{compute['instanceSize']}"
+    )
     stored_model = config["model"]
     revision = stored_model["revision"]
     if settings.revision_readback == "sha":

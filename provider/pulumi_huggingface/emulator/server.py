@@ -30,7 +30,16 @@ class _Server(ThreadedWSGIServer):
     request_queue_size = 1024
 
 
-def make_emulator_server(host: str, port: int, app: EmulatorApp, *, log_requests: bool = False) -> ThreadedWSGIServer:
+def url_host(server: ThreadedWSGIServer) -> str:
+    """The bound address as it goes in a URL (IPv6 in brackets)."""
+    host = server.server_address[0]
+    text = host.decode() if isinstance(host, bytes) else str(host)
+    return f"[{text}]" if ":" in text else text
+
+
+def make_emulator_server(
+    host: str, port: int, app: EmulatorApp, *, log_requests: bool = False
+) -> ThreadedWSGIServer:
     """A threaded Werkzeug server for `app`, bound and listening (port 0 picks a free port)."""
     handler = _LoggingRequestHandler if log_requests else _RequestHandler
     return _Server(host, port, app, handler=handler)
@@ -65,11 +74,13 @@ class EmulatorServer:
         self._owns_app = app is None
         self.app = app if app is not None else EmulatorApp(**app_options)
         self._server = make_emulator_server(host, port, self.app, log_requests=log_requests)
-        bound_host = self._server.server_address[0]
+        self.host = url_host(self._server)
         self.port: int = self._server.server_address[1]
-        self.host = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="hf-endpoints-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="hf-endpoints-emulator",
+            daemon=True,
         )
         self._thread.start()
         self._stopped = False

@@ -82,7 +82,9 @@ class Settings:
                 raise ValueError(f"{name} must be one of {choices}, not {getattr(self, name)!r}")
         low, high = _bounds(self.provision_seconds)
         if low < 0 or high < low:
-            raise ValueError(f"provision_seconds must be >= 0 (or a range low..high), not {self.provision_seconds!r}")
+            raise ValueError(
+                f"provision_seconds must be >= 0 (or a range low..high), not {self.provision_seconds!r}"
+            )
         if self.minute_seconds <= 0:
             raise ValueError(f"minute_seconds must be > 0, not {self.minute_seconds!r}")
         if self.name_release_seconds < 0:

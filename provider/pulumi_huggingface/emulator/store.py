@@ -40,9 +40,7 @@ class Store:
 
     def in_namespace(self, namespace: str) -> list[Record]:
         """Every record of a namespace, by name."""
-        return sorted(
-            (r for (ns, _), r in self._records.items() if ns == namespace), key=lambda r: r.name
-        )
+        return sorted((r for (ns, _), r in self._records.items() if ns == namespace), key=lambda r: r.name)
 
     def all(self) -> list[Record]:
         """Every record."""
