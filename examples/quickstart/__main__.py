@@ -1,0 +1,28 @@
+"""A small CPU Inference Endpoint serving a sentiment classifier, scaling to zero after 15 idle minutes."""
+
+import pulumi
+
+from pulumi_huggingface import InferenceEndpoint
+
+config = pulumi.Config()
+
+endpoint = InferenceEndpoint(
+    "quickstart",
+    repository=config.get("repository") or "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+    framework="pytorch",
+    task=config.get("task") or "text-classification",
+    accelerator="cpu",
+    vendor=config.get("vendor") or "aws",
+    region=config.get("region") or "us-east-1",
+    instance_type=config.get("instanceType") or "intel-icl",
+    instance_size=config.get("instanceSize") or "x2",
+    min_replica=0,
+    max_replica=1,
+    scale_to_zero_timeout=15,
+    tags=["quickstart"],
+)
+
+pulumi.export("endpoint_id", endpoint.id)
+pulumi.export("endpoint_name", endpoint.name)
+pulumi.export("url", endpoint.url)
+pulumi.export("state", endpoint.state)
