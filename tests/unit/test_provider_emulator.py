@@ -1,0 +1,95 @@
+"""The provider against the in-process emulator (httpx.WSGITransport), with the emulator's clock
+driven by the provider's sleeps so that no wall time passes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_huggingface.emulator import EmulatorApp
+from pulumi_huggingface.emulator.inprocess import EmulatorTransport
+from pulumi_huggingface.provider import InferenceEndpointProvider
+from pulumi_huggingface.waiting import Clock
+
+TOKEN = "hf_emulator_unit_token"
+CONFIG = {
+    "huggingface:token": TOKEN,
+    "huggingface:apiUrl": "http://emulator.test/v2",
+    "huggingface:hubUrl": "http://emulator.test",
+}
+
+
+@pytest.fixture
+def app() -> EmulatorApp:
+    return EmulatorApp(token=TOKEN, user="emulator-user", provision_seconds=30)
+
+
+@pytest.fixture
+def provider(app: EmulatorApp) -> InferenceEndpointProvider:
+    from pulumi.dynamic import Config, ConfigureRequest
+
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+        app.advance_clock(seconds)
+
+    provider = InferenceEndpointProvider(
+        transport=EmulatorTransport(app), clock=Clock(now=lambda: now[0], sleep=sleep), environ={}, info=lambda _: None
+    )
+    provider.configure(ConfigureRequest(Config(raw_config=CONFIG, project_name="p")))
+    return provider
+
+
+def inputs(provider: InferenceEndpointProvider, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    news = {
+        "__resource_name": "emu",
+        "name": "emu-chat",
+        "repository": "openai-community/gpt2",
+        "framework": "pytorch",
+        "task": "text-generation",
+        "accelerator": "cpu",
+        "instance_size": "x2",
+        "instance_type": "intel-icl",
+        "vendor": "aws",
+        "region": "us-east-1",
+        "min_replica": 0,
+        "max_replica": 1,
+        "scale_to_zero_timeout": 15,
+        **overrides,
+    }
+    result = provider.check(olds or {}, news)
+    assert result.failures == []
+    return result.inputs
+
+
+def test_full_lifecycle_against_the_emulator(provider: InferenceEndpointProvider) -> None:
+    """create → diff (none) → update the timeout → refresh (no drift) → delete → refresh (gone)."""
+    declared = inputs(provider, revision="main", secrets={"API_KEY": "secret-value"})
+    created = provider.create(dict(declared))
+    outs = created.outs
+    assert outs is not None
+    assert created.id == "emulator-user/emu-chat"
+    assert outs["state"] in ("running", "scaledToZero") and outs["url"]
+    assert provider.diff(created.id, outs, declared).changes is False
+
+    news = inputs(provider, declared, revision="main", secrets={"API_KEY": "secret-value"}, scale_to_zero_timeout=30)
+    updated = provider.update(created.id, outs, news)
+    assert updated.outs is not None and updated.outs["scale_to_zero_timeout"] == 30
+    assert updated.outs["url"] == outs["url"]
+
+    refreshed = provider.read(created.id, updated.outs)
+    assert refreshed.outs is not None
+    assert provider.diff(created.id, refreshed.outs, news).changes is False
+
+    provider.delete(created.id, updated.outs)
+    assert provider.read(created.id, updated.outs).id == ""
+    provider.delete(created.id, updated.outs)
+
+
+def test_hardware_missing_from_the_emulator_catalogue_is_refused_before_create(
+    provider: InferenceEndpointProvider,
+) -> None:
+    with pytest.raises(Exception, match="Offered there"):
+        provider.create(inputs(provider, instance_size="x64"))
