@@ -13,7 +13,7 @@ import httpx
 import pytest
 from emulator_helpers import AUTH, NAMESPACE, TOKEN, create_body
 from huggingface_hub import HfApi, InferenceEndpoint
-from huggingface_hub.errors import BadRequestError, HfHubHTTPError
+from huggingface_hub.errors import BadRequestError, HfHubHTTPError, InferenceEndpointError
 
 from pulumi_huggingface.emulator import EmulatorServer
 
@@ -243,3 +243,11 @@ def test_private_link_payload_of_2x_is_read_back(hf_api: HfApi) -> None:
     )
     assert endpoint.raw["privateService"] == {"accountId": "123456789012", "region": "us-east-1"}
     assert endpoint.raw["status"]["private"]["serviceName"].startswith("com.amazonaws.vpce.us-east-1.")
+
+
+def test_wait_raises_when_the_model_cannot_load(hf_api: HfApi) -> None:
+    """An unloadable model ends `failed`, which `wait()` turns into InferenceEndpointError."""
+    endpoint = _create(hf_api, "wont-load", repository="acme/unloadable-model")
+    with pytest.raises(InferenceEndpointError, match="failed to deploy"):
+        _wait(endpoint)
+    assert endpoint.raw["status"]["message"].endswith("the model acme/unloadable-model could not be loaded")

@@ -266,3 +266,13 @@ def test_data_plane_auth_follows_the_endpoint_type(client: httpx.Client, app: Em
     assert anonymous.get(f"/endpoints/{NAMESPACE}/nobody/health").status_code == 404
     inference = client.post(f"/endpoints/{NAMESPACE}/guarded", json={"inputs": "hi"})
     assert inference.status_code == 200 and inference.json()["emulated"] is True
+
+
+def test_resume_wakes_a_scaled_to_zero_endpoint(client: httpx.Client, app: EmulatorApp) -> None:
+    """resume on scaledToZero redeploys it like a paused one."""
+    _create(client, "resumable")
+    app.advance_clock(0.3)
+    client.post(f"{URL}/resumable/scale-to-zero")
+    assert client.post(f"{URL}/resumable/resume").json()["status"]["state"] == "pending"
+    app.advance_clock(0.3)
+    assert _state(client, "resumable")["state"] == "running"
