@@ -178,6 +178,7 @@ class InferenceEndpointProvider(ResourceProvider):
         self._info = info or pulumi.log.info
         self._warn = warn or pulumi.log.warn
         self._lock = threading.Lock()
+        self._owner_lock = threading.Lock()
         self._config: dict[str, Any] = {}
         self._settings: Settings | None = None
         self._client: EndpointsClient | None = None
@@ -237,18 +238,17 @@ class InferenceEndpointProvider(ResourceProvider):
         if settings.namespace:
             return settings.namespace
         client = self._api()
-        with self._lock:
-            owner = self._owner
-        if owner is None:
-            name = client.whoami().get("name")
-            if not isinstance(name, str) or not name:
-                raise EndpointOperationError(
-                    "Could not tell which namespace to use: the token's owner has no name. Set `namespace` on "
-                    "the endpoint or `pulumi config set huggingface:namespace <user-or-org>`."
-                )
-            with self._lock:
-                self._owner = owner = name
-        return owner
+        # A lock of its own: concurrent creates ask whoami once, without blocking on the client lock.
+        with self._owner_lock:
+            if self._owner is None:
+                name = client.whoami().get("name")
+                if not isinstance(name, str) or not name:
+                    raise EndpointOperationError(
+                        "Could not tell which namespace to use: the token's owner has no name. Set `namespace` "
+                        "on the endpoint or `pulumi config set huggingface:namespace <user-or-org>`."
+                    )
+                self._owner = name
+            return self._owner
 
     def _split_id(self, id_: str) -> tuple[str, str]:
         namespace, sep, name = id_.partition("/")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,8 +73,14 @@ class FakeApi:
     tick: int = 0
     # The real API may answer a PUT (and the next GETs) with the old `running` and `updatedAt`.
     stale_put: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        # The provider server calls the provider from several threads; the fake serves one at a time.
+        with self.lock:
+            return self._serve(request)
+
+    def _serve(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         path = request.url.path
         self.calls.append(Call(request.method, path, body, request.headers))

@@ -6,6 +6,7 @@ update) and asserts what went over the wire and what the engine gets back.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -172,7 +173,7 @@ class TestCreate:
         provider, info, _ = make_provider(api)
 
         def swallow(request: httpx.Request) -> httpx.Response:
-            api._create(NAMESPACE, __import__("json").loads(request.content))
+            api._create(NAMESPACE, json.loads(request.content))
             if lost == "read-timeout":
                 raise httpx.ReadTimeout("timed out", request=request)
             return lost(request)
