@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from emulator_helpers import AUTH, FAST, TOKEN
+from emulator_helpers import AUTH, FAST, IN_PROCESS, TOKEN
 from huggingface_hub import HfApi, constants
 
 from pulumi_huggingface.emulator import EmulatorApp, EmulatorServer
@@ -21,8 +21,8 @@ def server() -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def app() -> Iterator[EmulatorApp]:
-    """An in-process emulator with fast timings and a fixed token."""
-    emulator = EmulatorApp(token=TOKEN, **FAST)
+    """An in-process emulator with a fixed token; tests advance its clock by hand."""
+    emulator = EmulatorApp(token=TOKEN, **IN_PROCESS)
     yield emulator
     emulator.close()
 

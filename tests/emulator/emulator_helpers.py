@@ -8,9 +8,14 @@ TOKEN = "hf_emulator_test_token"
 NAMESPACE = "emulator-user"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
-# A deployment settles in 0.2 s. Idle minutes stay real unless a test compresses them, so an
-# endpoint with scale-to-zero does not fall asleep in the middle of an unrelated test.
+# On loopback, where clients poll in real time, a deployment settles in 0.2 s. Idle minutes stay
+# real unless a test compresses them, so an endpoint does not fall asleep in an unrelated test.
 FAST = {"provision_seconds": 0.2}
+
+# In process, tests move the emulator's clock by hand. A long provisioning time keeps each
+# intermediate state observable however slowly the machine runs the test itself.
+PROVISION = 10.0
+IN_PROCESS = {"provision_seconds": PROVISION}
 
 
 def create_body(name: str = "ep", **overrides: Any) -> dict[str, Any]:

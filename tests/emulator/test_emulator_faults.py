@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from emulator_helpers import AUTH, NAMESPACE, TOKEN, create_body
+from emulator_helpers import AUTH, NAMESPACE, PROVISION, TOKEN, create_body
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
@@ -207,7 +207,7 @@ def test_clock_control(client: httpx.Client, app: EmulatorApp) -> None:
 def test_drift_changes_stored_config_without_an_update_phase(client: httpx.Client, app: EmulatorApp) -> None:
     """Drift as from the web UI: config merged at once, state forced, switches not applied."""
     client.post(URL, json=create_body("drifty"))
-    app.advance_clock(0.3)
+    app.advance_clock(PROVISION)
     app.drift(NAMESPACE, "drifty", {"compute": {"scaling": {"scaleToZeroTimeout": 60}}})
     document = client.get(f"{URL}/drifty").json()
     assert document["compute"]["scaling"]["scaleToZeroTimeout"] == 60

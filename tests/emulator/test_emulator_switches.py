@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import NAMESPACE, create_body
+from emulator_helpers import NAMESPACE, PROVISION, create_body
 
 from pulumi_huggingface.emulator import EmulatorApp, Settings
 from pulumi_huggingface.emulator.settings import parse_provision_seconds
@@ -17,7 +17,7 @@ URL = f"/v2/endpoint/{NAMESPACE}"
 
 def _running(client: httpx.Client, app: EmulatorApp, name: str, **overrides: Any) -> None:
     assert client.post(URL, json=create_body(name, **overrides)).status_code == 200
-    app.advance_clock(0.3)
+    app.advance_clock(PROVISION)
 
 
 @pytest.mark.parametrize("status", [200, 202])

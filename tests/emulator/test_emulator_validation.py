@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import NAMESPACE, create_body
+from emulator_helpers import NAMESPACE, PROVISION, create_body
 
 from pulumi_huggingface.emulator import EmulatorApp
 
@@ -309,7 +309,7 @@ def test_invalid_update_is_400_and_changes_nothing(
     client: httpx.Client, app: EmulatorApp, rich: str, body: dict[str, Any], message: str
 ) -> None:
     """An invalid PUT answers 400 and leaves configuration and state as they were."""
-    app.advance_clock(1.0)
+    app.advance_clock(PROVISION)
     before = _stored(client, rich)
     assert before["status"]["state"] == "running"
     response = _put(client, rich, copy.deepcopy(body))

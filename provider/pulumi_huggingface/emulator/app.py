@@ -402,11 +402,10 @@ class EmulatorApp:
         self._authenticate(request)
         with self._lock:
             record = self._settled(args["namespace"], args["name"])
-            now = self.clock()
             if record.state != PAUSED:
-                record.enter(now, PAUSED)
-            record.updated_at = now
-            self._store.save(record)
+                record.enter(self.clock(), PAUSED)
+                record.updated_at = record.since
+                self._store.save(record)
             return _json(self._render(record, request))
 
     def _on_resume(self, request: Request, args: dict[str, Any]) -> Response:
@@ -417,12 +416,13 @@ class EmulatorApp:
             if record.state == RUNNING:
                 # [D] hf_api.py tests the body for "already running".
                 raise bad_request("Endpoint is already running")
-            now = self.clock()
+            # A deployment already under way (pending, initializing, updating) is left to finish.
             if record.state in (PAUSED, SCALED_TO_ZERO, FAILED, UPDATE_FAILED):
+                now = self.clock()
                 outcome, reason = self._outcome(namespace, name, "resume", record.config)
                 record.start(now, self._duration(), outcome=outcome, reason=reason)
-            record.updated_at = now
-            self._store.save(record)
+                record.updated_at = now
+                self._store.save(record)
             return _json(self._render(record, request))
 
     def _on_scale_to_zero(self, request: Request, args: dict[str, Any]) -> Response:
@@ -434,11 +434,10 @@ class EmulatorApp:
                 raise bad_request("Endpoint is paused, resume it first")
             if record.state == FAILED:
                 raise bad_request("Endpoint is in a failed state")
-            now = self.clock()
             if record.state != SCALED_TO_ZERO:
-                record.enter(now, SCALED_TO_ZERO)
-            record.updated_at = now
-            self._store.save(record)
+                record.enter(self.clock(), SCALED_TO_ZERO)
+                record.updated_at = record.since
+                self._store.save(record)
             return _json(self._render(record, request))
 
     def _on_public_providers(self, request: Request, args: dict[str, Any]) -> Response:
