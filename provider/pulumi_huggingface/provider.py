@@ -49,7 +49,13 @@ from pulumi_huggingface.errors import (
     ServerError,
     TransportError,
 )
-from pulumi_huggingface.schema import FIELDS, FIELDS_BY_NAME, INTERNAL_DEFAULTS, INTERNAL_RESOURCE_NAME, Mutability
+from pulumi_huggingface.schema import (
+    FIELDS,
+    FIELDS_BY_NAME,
+    INTERNAL_DEFAULTS,
+    INTERNAL_RESOURCE_NAME,
+    Mutability,
+)
 from pulumi_huggingface.settings import Settings, require_token, resolve_settings
 
 __all__ = ["EndpointOperationError", "InferenceEndpointProvider"]
@@ -158,7 +164,12 @@ class InferenceEndpointProvider(ResourceProvider):
     ) -> None:
         super().__init__()
         self._setup(
-            transport=transport, client_factory=client_factory, clock=clock, environ=environ, info=info, warn=warn
+            transport=transport,
+            client_factory=client_factory,
+            clock=clock,
+            environ=environ,
+            info=info,
+            warn=warn,
         )
 
     def _setup(
@@ -244,7 +255,8 @@ class InferenceEndpointProvider(ResourceProvider):
                 name = client.whoami().get("name")
                 if not isinstance(name, str) or not name:
                     raise EndpointOperationError(
-                        "Could not tell which namespace to use: the token's owner has no name. Set `namespace` "
+                        "Could not tell which namespace to use: the token's owner has no name. "
+                        "Set `namespace` "
                         "on the endpoint or `pulumi config set huggingface:namespace <user-or-org>`."
                     )
                 self._owner = name
@@ -305,13 +317,16 @@ class InferenceEndpointProvider(ResourceProvider):
         with self._guard(inputs):
             if inputs.get("type") == "protected":
                 self._warn(
-                    "huggingface: type 'protected' is deprecated; it means 'authenticated', which is what the "
+                    "huggingface: type 'protected' is deprecated; it means 'authenticated', "
+                    "which is what the "
                     "endpoint gets. Write type='authenticated' to silence this warning."
                 )
                 inputs["type"] = "authenticated"
             self._choose_name(_plain(olds or {}), inputs)
             problems = validation.validate(inputs, is_unknown=_is_unknown)
-            return CheckResult(inputs, [CheckFailure(problem.property, problem.reason) for problem in problems])
+            return CheckResult(
+                inputs, [CheckFailure(problem.property, problem.reason) for problem in problems]
+            )
 
     @staticmethod
     def _choose_name(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
@@ -371,7 +386,9 @@ class InferenceEndpointProvider(ResourceProvider):
             if existing is not None:
                 settled = self._adopt(client, namespace, name, props, existing, deadline, progress)
             else:
-                settled = self._settle_created(client, namespace, name, props, endpoint, timeouts, deadline, progress)
+                settled = self._settle_created(
+                    client, namespace, name, props, endpoint, timeouts, deadline, progress
+                )
             outs = self._outputs(namespace, props, settled, applied=True)
             return CreateResult(f"{namespace}/{name}", outs)
 
@@ -408,7 +425,8 @@ class InferenceEndpointProvider(ResourceProvider):
                     )
                     return found, None
             raise EndpointOperationError(
-                f"Creating inference endpoint {namespace}/{name} got no usable answer ({exc}), and no endpoint "
+                f"Creating inference endpoint {namespace}/{name} got no usable answer ({exc}), "
+                "and no endpoint "
                 "of that name exists, so nothing was created. Run `pulumi up` again."
             ) from None
 
@@ -460,7 +478,8 @@ class InferenceEndpointProvider(ResourceProvider):
                 client.delete_endpoint(namespace, name)
         except Exception as cleanup_exc:
             note = (
-                f"The endpoint {namespace}/{name} was created but deleting it failed ({cleanup_exc}): it still "
+                f"The endpoint {namespace}/{name} was created but deleting it failed ({cleanup_exc}): "
+                "it still "
                 "exists, may be billed, and no Pulumi state knows about it. Delete it at "
                 f"https://endpoints.huggingface.co/{namespace}/endpoints/{name} or with "
                 f"`hf endpoints delete {name} --namespace {namespace}`, or take it over by setting "
@@ -501,10 +520,13 @@ class InferenceEndpointProvider(ResourceProvider):
             details = ", ".join(f"{key} is {current.get(key)!r} there" for key in fixed)
             raise EndpointOperationError(
                 f"Cannot adopt inference endpoint {namespace}/{name}: {details}, and the program declares "
-                "otherwise; these cannot change in place. Declare the existing values, or choose another name."
+                "otherwise; these cannot change in place. Declare the existing values, "
+                "or choose another name."
             )
         # Secrets and registry credentials cannot be read back, so whatever the program declares is sent.
-        unreadable = [f.name for f in FIELDS if f.readback is schema.Readback.NEVER and props.get(f.name) is not None]
+        unreadable = [
+            f.name for f in FIELDS if f.readback is schema.Readback.NEVER and props.get(f.name) is not None
+        ]
         payload = schema.update_payload([*changed, *unreadable], props)
         state = (existing.get("status") or {}).get("state")
         accept = schema.settled_states(props.get("min_replica"))
@@ -534,14 +556,19 @@ class InferenceEndpointProvider(ResourceProvider):
         except AuthenticationError:
             raise
         except HuggingFaceError as exc:
-            self._warn(f"huggingface: could not read the hardware catalogue of {namespace} ({exc}); the API checks it")
+            self._warn(
+                f"huggingface: could not read the hardware catalogue of {namespace} ({exc}); "
+                "the API checks it"
+            )
             return
         vendor, region = props.get("vendor"), props.get("region")
         wanted = (props.get("accelerator"), props.get("instance_type"), props.get("instance_size"))
         vendors = {v.get("name"): v for v in catalogue.get("vendors") or [] if isinstance(v, Mapping)}
         if vendor not in vendors:
             offered = ", ".join(sorted(str(key) for key in vendors)) or "none"
-            raise EndpointOperationError(f"vendor {vendor!r} is not offered to {namespace}; offered: {offered}.")
+            raise EndpointOperationError(
+                f"vendor {vendor!r} is not offered to {namespace}; offered: {offered}."
+            )
         regions = {r.get("name"): r for r in vendors[vendor].get("regions") or [] if isinstance(r, Mapping)}
         if region not in regions:
             offered = ", ".join(sorted(str(key) for key in regions)) or "none"
@@ -557,7 +584,8 @@ class InferenceEndpointProvider(ResourceProvider):
             )
             accelerator, instance_type, instance_size = wanted
             raise EndpointOperationError(
-                f"accelerator={accelerator} instance_type={instance_type} instance_size={instance_size} is not "
+                f"accelerator={accelerator} instance_type={instance_type} "
+                f"instance_size={instance_size} is not "
                 f"offered in {vendor}/{region} to {namespace}. Offered there: {choices or 'nothing'}."
             )
 
@@ -577,11 +605,7 @@ class InferenceEndpointProvider(ResourceProvider):
                 outs = self._live_outputs(namespace, endpoint, props)
             else:
                 outs = self._outputs(namespace, props, endpoint, applied=False, previous=props)
-            inputs = {
-                field.name: outs[field.name]
-                for field in FIELDS
-                if outs.get(field.name) is not None
-            }
+            inputs = {field.name: outs[field.name] for field in FIELDS if outs.get(field.name) is not None}
             inputs.update({key: props[key] for key in _INTERNAL_KEYS if key in props})
             return ReadResult(f"{namespace}/{name}", outs, inputs)
 
@@ -688,13 +712,17 @@ class InferenceEndpointProvider(ResourceProvider):
             elif field.mutability is Mutability.PROVIDER:
                 outs[field.name] = declared.get(field.name)
             else:
-                outs[field.name] = schema.reconcile(field, declared.get(field.name), live[field.name], context)
+                outs[field.name] = schema.reconcile(
+                    field, declared.get(field.name), live[field.name], context
+                )
         outs.update(reported)
         outs.update({key: declared[key] for key in _INTERNAL_KEYS if key in declared})
         return outs
 
     @staticmethod
-    def _live_outputs(namespace: str, endpoint: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+    def _live_outputs(
+        namespace: str, endpoint: Mapping[str, Any], props: Mapping[str, Any]
+    ) -> dict[str, Any]:
         outs = {**schema.live_inputs(endpoint), "namespace": namespace, **schema.status_outputs(endpoint)}
         outs.update({key: props[key] for key in _INTERNAL_KEYS if key in props})
         return outs

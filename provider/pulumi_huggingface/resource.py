@@ -187,7 +187,9 @@ class InferenceEndpoint(Resource, module="huggingface", name="InferenceEndpoint"
         # Outputs resolve only when seeded in the props.
         props.update({output.name: None for output in OUTPUTS})
         props[INTERNAL_RESOURCE_NAME] = resource_name
-        opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(additional_secret_outputs=_SECRET_INPUTS), opts)
+        opts = pulumi.ResourceOptions.merge(
+            pulumi.ResourceOptions(additional_secret_outputs=_SECRET_INPUTS), opts
+        )
         super().__init__(InferenceEndpointProvider(), resource_name, props, opts)
 
     @staticmethod

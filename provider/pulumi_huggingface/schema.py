@@ -125,7 +125,7 @@ def _same_tags(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
 def _same_type(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
     # Endpoints created as `protected` (the old name of `authenticated`) still read back that way.
     aliases = {"protected": "authenticated"}
-    return aliases.get(declared, declared) == aliases.get(live, live)
+    return bool(aliases.get(declared, declared) == aliases.get(live, live))
 
 
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
@@ -225,169 +225,318 @@ _PRIVATE_LINK_REASON = "the API sets PrivateLink only when it creates an endpoin
 # provider's own inputs; the reference renders it in this order.
 FIELDS: Final[tuple[Field, ...]] = (
     Field(
-        "name", "name", Kind.STRING, Mutability.REPLACE, Removal.DEFAULT,
+        "name",
+        "name",
+        Kind.STRING,
+        Mutability.REPLACE,
+        Removal.DEFAULT,
         "The endpoint's name: lowercase letters, digits and `-`, at most 32 characters. "
         "Defaults to the resource name plus a random suffix.",
         replace_reason=_NAME_REASON,
     ),
     Field(
-        "namespace", None, Kind.STRING, Mutability.REPLACE, Removal.KEEP,
+        "namespace",
+        None,
+        Kind.STRING,
+        Mutability.REPLACE,
+        Removal.KEEP,
         "The user or organization that owns the endpoint. Defaults to stack config "
         "`huggingface:namespace`, else the token's owner.",
         replace_reason=_NAMESPACE_REASON,
     ),
     Field(
-        "repository", "model.repository", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "repository",
+        "model.repository",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.REQUIRED,
         "The Hub model repository to serve, e.g. `openai-community/gpt2`.",
     ),
     Field(
-        "framework", "model.framework", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "framework",
+        "model.framework",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.REQUIRED,
         "The model's framework, e.g. `pytorch` or `custom`.",
     ),
     Field(
-        "task", "model.task", Kind.STRING, Mutability.IN_PLACE, Removal.KEEP,
+        "task",
+        "model.task",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.KEEP,
         "The task to serve, e.g. `text-generation`; the API cannot unset it, so removing it keeps "
         "the current task.",
     ),
     Field(
-        "revision", "model.revision", Kind.STRING, Mutability.IN_PLACE, Removal.CLEAR,
+        "revision",
+        "model.revision",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "The model revision (branch, tag or commit) to deploy; without it the latest commit.",
         matches=_same_revision,
     ),
     Field(
-        "accelerator", "compute.accelerator", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "accelerator",
+        "compute.accelerator",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.REQUIRED,
         "The accelerator: `cpu`, `gpu` or `neuron` (the API may refuse a switch between CPU and GPU).",
         choices=("cpu", "gpu", "neuron"),
     ),
     Field(
-        "instance_size", "compute.instanceSize", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "instance_size",
+        "compute.instanceSize",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.REQUIRED,
         "The instance size, e.g. `x1`, `x2`, `x4`.",
     ),
     Field(
-        "instance_type", "compute.instanceType", Kind.STRING, Mutability.IN_PLACE, Removal.REQUIRED,
+        "instance_type",
+        "compute.instanceType",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.REQUIRED,
         "The instance type, e.g. `intel-icl` or `nvidia-t4`.",
     ),
     Field(
-        "vendor", "provider.vendor", Kind.STRING, Mutability.REPLACE, Removal.REQUIRED,
+        "vendor",
+        "provider.vendor",
+        Kind.STRING,
+        Mutability.REPLACE,
+        Removal.REQUIRED,
         "The cloud vendor, e.g. `aws`.",
         replace_reason=_PROVIDER_REASON,
     ),
     Field(
-        "region", "provider.region", Kind.STRING, Mutability.REPLACE, Removal.REQUIRED,
+        "region",
+        "provider.region",
+        Kind.STRING,
+        Mutability.REPLACE,
+        Removal.REQUIRED,
         "The cloud region, e.g. `us-east-1`.",
         replace_reason=_PROVIDER_REASON,
     ),
     Field(
-        "min_replica", "compute.scaling.minReplica", Kind.INTEGER, Mutability.IN_PLACE, Removal.DEFAULT,
+        "min_replica",
+        "compute.scaling.minReplica",
+        Kind.INTEGER,
+        Mutability.IN_PLACE,
+        Removal.DEFAULT,
         "The minimum number of replicas; 0 lets the endpoint scale to zero. Defaults to 1.",
-        default=1, minimum=0, compare_when_absent=True,
+        default=1,
+        minimum=0,
+        compare_when_absent=True,
     ),
     Field(
-        "max_replica", "compute.scaling.maxReplica", Kind.INTEGER, Mutability.IN_PLACE, Removal.DEFAULT,
+        "max_replica",
+        "compute.scaling.maxReplica",
+        Kind.INTEGER,
+        Mutability.IN_PLACE,
+        Removal.DEFAULT,
         "The maximum number of replicas. Defaults to 1.",
-        default=1, minimum=1, compare_when_absent=True,
+        default=1,
+        minimum=1,
+        compare_when_absent=True,
     ),
     Field(
-        "scale_to_zero_timeout", "compute.scaling.scaleToZeroTimeout", Kind.INTEGER, Mutability.IN_PLACE,
+        "scale_to_zero_timeout",
+        "compute.scaling.scaleToZeroTimeout",
+        Kind.INTEGER,
+        Mutability.IN_PLACE,
         Removal.CLEAR,
         "Minutes without requests before the endpoint scales to zero (15 to 2880); needs "
         "`min_replica` 0. Without it the API uses its own default (15).",
-        minimum=15, maximum=2880,
+        minimum=15,
+        maximum=2880,
     ),
     Field(
-        "scaling_metric", "compute.scaling.measure", Kind.STRING, Mutability.IN_PLACE, Removal.KEEP,
+        "scaling_metric",
+        "compute.scaling.measure",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.KEEP,
         "The autoscaling metric: `hardwareUsage` or `pendingRequests`.",
-        group="measure", choices=("hardwareUsage", "pendingRequests"),
+        group="measure",
+        choices=("hardwareUsage", "pendingRequests"),
     ),
     Field(
-        "scaling_threshold", "compute.scaling.measure", Kind.NUMBER, Mutability.IN_PLACE, Removal.DEFAULT,
+        "scaling_threshold",
+        "compute.scaling.measure",
+        Kind.NUMBER,
+        Mutability.IN_PLACE,
+        Removal.DEFAULT,
         "The autoscaling threshold of `scaling_metric`; without it the API's default.",
-        group="measure", minimum=0,
+        group="measure",
+        minimum=0,
     ),
     Field(
-        "type", "type", Kind.STRING, Mutability.IN_PLACE, Removal.DEFAULT,
+        "type",
+        "type",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.DEFAULT,
         "Who may call the endpoint: `public`, `authenticated` (default) or `private`; `protected` is "
         "a deprecated alias of `authenticated`.",
-        default="authenticated", compare_when_absent=True, choices=("public", "authenticated", "private"),
+        default="authenticated",
+        compare_when_absent=True,
+        choices=("public", "authenticated", "private"),
         matches=_same_type,
     ),
     Field(
-        "custom_image", "model.image", Kind.OBJECT, Mutability.IN_PLACE, Removal.DEFAULT,
-        "The container image: keyed by variant (`{\"vLLM\": {\"url\": ..., \"port\": ...}}`) or a flat custom "
-        "container (`{\"url\": ..., \"port\": ..., \"healthRoute\": ...}`). Defaults to the managed image.",
-        group="image", matches=_same_image,
+        "custom_image",
+        "model.image",
+        Kind.OBJECT,
+        Mutability.IN_PLACE,
+        Removal.DEFAULT,
+        'The container image: keyed by variant (`{"vLLM": {"url": ..., "port": ...}}`) or a flat custom '
+        'container (`{"url": ..., "port": ..., "healthRoute": ...}`). Defaults to the managed image.',
+        group="image",
+        matches=_same_image,
     ),
     Field(
-        "container_registry_username", "model.image.custom.credentials.username", Kind.STRING,
-        Mutability.IN_PLACE, Removal.CLEAR,
+        "container_registry_username",
+        "model.image.custom.credentials.username",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "The username for the registry of a custom container image.",
-        group="image", redacted=True, readback=Readback.NEVER,
+        group="image",
+        redacted=True,
+        readback=Readback.NEVER,
     ),
     Field(
-        "container_registry_password", "model.image.custom.credentials.password", Kind.STRING,
-        Mutability.IN_PLACE, Removal.CLEAR,
+        "container_registry_password",
+        "model.image.custom.credentials.password",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "The password for the registry of a custom container image; needs the username.",
-        group="image", secret=True, redacted=True, readback=Readback.NEVER,
+        group="image",
+        secret=True,
+        redacted=True,
+        readback=Readback.NEVER,
     ),
     Field(
-        "container_command", "model.command", Kind.STRING_LIST, Mutability.IN_PLACE, Removal.CLEAR,
+        "container_command",
+        "model.command",
+        Kind.STRING_LIST,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "Replaces the container's entrypoint command.",
-        cleared=[], matches=_equal_or_empty,
+        cleared=[],
+        matches=_equal_or_empty,
     ),
     Field(
-        "container_args", "model.args", Kind.STRING_LIST, Mutability.IN_PLACE, Removal.CLEAR,
+        "container_args",
+        "model.args",
+        Kind.STRING_LIST,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "Arguments appended to the container's entrypoint.",
-        cleared=[], matches=_equal_or_empty,
+        cleared=[],
+        matches=_equal_or_empty,
     ),
     Field(
-        "env", "model.env", Kind.STRING_MAP, Mutability.IN_PLACE, Removal.CLEAR,
+        "env",
+        "model.env",
+        Kind.STRING_MAP,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "Environment variables of the container (not secret).",
-        cleared={}, redacted=True, matches=_equal_or_empty,
+        cleared={},
+        redacted=True,
+        matches=_equal_or_empty,
     ),
     Field(
-        "secrets", "model.secrets", Kind.STRING_MAP, Mutability.IN_PLACE, Removal.CLEAR,
+        "secrets",
+        "model.secrets",
+        Kind.STRING_MAP,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "Secret environment variables of the container; the API never reads them back.",
-        cleared={}, secret=True, redacted=True, readback=Readback.NEVER,
+        cleared={},
+        secret=True,
+        redacted=True,
+        readback=Readback.NEVER,
     ),
     Field(
-        "tags", "tags", Kind.STRING_LIST, Mutability.IN_PLACE, Removal.CLEAR,
+        "tags",
+        "tags",
+        Kind.STRING_LIST,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "Tags shown in the Inference Endpoints UI.",
-        cleared=[], matches=_same_tags,
+        cleared=[],
+        matches=_same_tags,
     ),
     Field(
-        "domain", "route.domain", Kind.STRING, Mutability.IN_PLACE, Removal.CLEAR,
+        "domain",
+        "route.domain",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "A custom domain to serve the endpoint on.",
     ),
     Field(
-        "path", "route.path", Kind.STRING, Mutability.IN_PLACE, Removal.CLEAR,
+        "path",
+        "route.path",
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.CLEAR,
         "A custom path to serve the model on; starts with `/`.",
     ),
     Field(
-        "cache_http_responses", "cacheHttpResponses", Kind.BOOLEAN, Mutability.IN_PLACE, Removal.DEFAULT,
+        "cache_http_responses",
+        "cacheHttpResponses",
+        Kind.BOOLEAN,
+        Mutability.IN_PLACE,
+        Removal.DEFAULT,
         "Whether the endpoint caches HTTP responses. Defaults to false.",
         default=False,
     ),
     Field(
-        "private_link_account_id", "privateService.accountId", Kind.STRING, Mutability.REPLACE,
+        "private_link_account_id",
+        "privateService.accountId",
+        Kind.STRING,
+        Mutability.REPLACE,
         Removal.CLEAR,
         "The AWS account allowed to reach the endpoint through PrivateLink; needs `private_link_region`.",
-        replace_reason=_PRIVATE_LINK_REASON, readback=Readback.IF_PRESENT,
+        replace_reason=_PRIVATE_LINK_REASON,
+        readback=Readback.IF_PRESENT,
     ),
     Field(
-        "private_link_region", "privateService.region", Kind.STRING, Mutability.REPLACE, Removal.CLEAR,
+        "private_link_region",
+        "privateService.region",
+        Kind.STRING,
+        Mutability.REPLACE,
+        Removal.CLEAR,
         "The AWS region of the PrivateLink entry point, e.g. `us-east-1`.",
-        replace_reason=_PRIVATE_LINK_REASON, readback=Readback.IF_PRESENT,
+        replace_reason=_PRIVATE_LINK_REASON,
+        readback=Readback.IF_PRESENT,
     ),
     Field(
-        "adopt_existing", None, Kind.BOOLEAN, Mutability.PROVIDER, Removal.DEFAULT,
+        "adopt_existing",
+        None,
+        Kind.BOOLEAN,
+        Mutability.PROVIDER,
+        Removal.DEFAULT,
         "Take over an endpoint that already exists under this name instead of failing "
         "(`pulumi import` does not work for dynamic resources). Defaults to false.",
         default=False,
     ),
     Field(
-        "timeouts", None, Kind.OBJECT, Mutability.PROVIDER, Removal.DEFAULT,
-        "How long to wait for the endpoint to settle: `{\"create\": \"30m\", \"update\": \"30m\", "
-        "\"delete\": \"15m\"}` (the defaults); durations like `90s`, `45m`, `1h30m`.",
+        "timeouts",
+        None,
+        Kind.OBJECT,
+        Mutability.PROVIDER,
+        Removal.DEFAULT,
+        'How long to wait for the endpoint to settle: `{"create": "30m", "update": "30m", '
+        '"delete": "15m"}` (the defaults); durations like `90s`, `45m`, `1h30m`.',
         default=None,
     ),
 )
@@ -414,7 +563,9 @@ class OutputField:
 
 OUTPUTS: Final[tuple[OutputField, ...]] = (
     OutputField("url", "status.url", Kind.STRING, "The URL to send inference requests to, once running."),
-    OutputField("state", "status.state", Kind.STRING, "The endpoint's state, e.g. `running`, `scaledToZero`."),
+    OutputField(
+        "state", "status.state", Kind.STRING, "The endpoint's state, e.g. `running`, `scaledToZero`."
+    ),
     OutputField("status_message", "status.message", Kind.STRING, "What the API says about the state."),
     OutputField("ready_replica", "status.readyReplica", Kind.INTEGER, "Replicas ready to serve."),
     OutputField("target_replica", "status.targetReplica", Kind.INTEGER, "Replicas the endpoint scales to."),
@@ -423,7 +574,9 @@ OUTPUTS: Final[tuple[OutputField, ...]] = (
     OutputField(
         "resolved_revision", "model.revision", Kind.STRING, "The model commit the endpoint runs (a full SHA)."
     ),
-    OutputField("compute_id", "compute.id", Kind.STRING, "The API's id of the hardware, e.g. `aws-us-east-1-cpu-x2`."),
+    OutputField(
+        "compute_id", "compute.id", Kind.STRING, "The API's id of the hardware, e.g. `aws-us-east-1-cpu-x2`."
+    ),
     OutputField("health_route", "healthRoute", Kind.STRING, "The route the API probes for health."),
 )
 
@@ -438,7 +591,7 @@ def is_internal(key: str) -> bool:
 
 
 def effective(field: Field, value: Any) -> Any:
-    """Return what an input's value means on the server: an absent value becomes its default or empty value."""
+    """Return what an input's value means on the server: an absent value is its default or empty value."""
     if value is not None:
         return value
     if field.removal is Removal.DEFAULT:
@@ -587,7 +740,8 @@ def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
         value = _encode_group(group, inputs)
         if value is not None:
             _set_path(payload, _GROUP_PATHS[group], value)
-    return _whole_numbers(payload)
+    whole: dict[str, Any] = _whole_numbers(payload)
+    return whole
 
 
 def update_payload(changed: Iterable[str], inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -619,7 +773,8 @@ def update_payload(changed: Iterable[str], inputs: Mapping[str, Any]) -> dict[st
         value = _encode_group(group, inputs)
         if value is not None:
             _set_path(payload, _GROUP_PATHS[group], value)
-    return _whole_numbers(payload)
+    whole: dict[str, Any] = _whole_numbers(payload)
+    return whole
 
 
 # --- reading an endpoint back -----------------------------------------------------------------

@@ -84,7 +84,10 @@ def resolve_timeouts(timeouts: Mapping[str, Any] | None) -> dict[str, float]:
     Args:
         timeouts: The checked ``timeouts`` input, or None.
     """
-    merged = {**DEFAULT_TIMEOUTS, **{key: value for key, value in (timeouts or {}).items() if value is not None}}
+    merged = {
+        **DEFAULT_TIMEOUTS,
+        **{key: value for key, value in (timeouts or {}).items() if value is not None},
+    }
     return {key: parse_duration(merged[key]) for key in DEFAULT_TIMEOUTS}
 
 
@@ -155,11 +158,11 @@ def _check_field(field: Field, value: Any, is_unknown: Callable[[Any], bool]) ->
     if field.choices and value not in field.choices:
         choices = ", ".join(repr(choice) for choice in field.choices)
         problems.append(Problem(name, f"{name} is {value!r}; use one of {choices}."))
-    if field.kind in (Kind.INTEGER, Kind.NUMBER):
-        if field.minimum is not None and value < field.minimum:
-            problems.append(Problem(name, _range_reason(field, value)))
-        elif field.maximum is not None and value > field.maximum:
-            problems.append(Problem(name, _range_reason(field, value)))
+    # Only the numeric inputs declare bounds, and their type was checked above.
+    too_low = field.minimum is not None and value < field.minimum
+    too_high = field.maximum is not None and value > field.maximum
+    if too_low or too_high:
+        problems.append(Problem(name, _range_reason(field, value)))
     special = _SPECIAL.get(name)
     if special is not None:
         problems.extend(special(value, is_unknown))
@@ -207,7 +210,8 @@ def _kind_error(field: Field, value: Any, is_unknown: Callable[[Any], bool]) -> 
                 )
             if not is_unknown(item) and not isinstance(item, str):
                 # The value is never quoted: env and secrets values stay out of messages.
-                return f"{name}[{key!r}] must be a string (quote numbers and booleans), not {type(item).__name__}."
+                kind = type(item).__name__
+                return f"{name}[{key!r}] must be a string (quote numbers and booleans), not {kind}."
     if field.kind is Kind.OBJECT and not isinstance(value, Mapping):
         return f"{name} must be a map, not {type(value).__name__}."
     return None
@@ -243,12 +247,18 @@ def _check_image(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) ->
         problems = []
         url = value["url"]
         if not is_unknown(url) and (not isinstance(url, str) or not url.strip()):
-            problems.append(Problem("custom_image", f"custom_image url must be a non-empty image reference, not {url!r}."))
+            problems.append(
+                Problem("custom_image", f"custom_image url must be a non-empty image reference, not {url!r}.")
+            )
         port = value.get("port")
         if port is not None and not is_unknown(port):
             whole = isinstance(port, int) or (isinstance(port, float) and port.is_integer())
             if isinstance(port, bool) or not whole or not 1 <= port <= 65535:
-                problems.append(Problem("custom_image", f"custom_image port must be a whole number 1..65535, not {port!r}."))
+                problems.append(
+                    Problem(
+                        "custom_image", f"custom_image port must be a whole number 1..65535, not {port!r}."
+                    )
+                )
         for key in ("healthRoute", "health_route"):
             route = value.get(key)
             if isinstance(route, str) and not route.startswith("/"):
@@ -275,7 +285,9 @@ def _check_image(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) ->
     if not is_unknown(spec) and not isinstance(spec, Mapping):
         return [Problem("custom_image", f"custom_image variant {variant!r} must map to a dict of settings.")]
     if variant != "huggingface" and isinstance(spec, Mapping) and "url" not in spec:
-        return [Problem("custom_image", f"custom_image variant {variant!r} needs a 'url' (the image to run).")]
+        return [
+            Problem("custom_image", f"custom_image variant {variant!r} needs a 'url' (the image to run).")
+        ]
     return []
 
 
@@ -307,7 +319,11 @@ _SPECIAL: Final[Mapping[str, Callable[[Any, Callable[[Any], bool]], list[Problem
 def _check_relations(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     min_replica, max_replica = known("min_replica"), known("max_replica")
-    if isinstance(min_replica, (int, float)) and isinstance(max_replica, (int, float)) and min_replica > max_replica:
+    if (
+        isinstance(min_replica, (int, float))
+        and isinstance(max_replica, (int, float))
+        and min_replica > max_replica
+    ):
         problems.append(
             Problem(
                 "min_replica",
@@ -333,11 +349,15 @@ def _check_relations(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> 
                 "'pendingRequests'.",
             )
         )
-    if inputs.get("container_registry_password") is not None and inputs.get("container_registry_username") is None:
+    if (
+        inputs.get("container_registry_password") is not None
+        and inputs.get("container_registry_username") is None
+    ):
         problems.append(
             Problem(
                 "container_registry_password",
-                "container_registry_password needs container_registry_username: set the registry username too.",
+                "container_registry_password needs container_registry_username: "
+                "set the registry username too.",
             )
         )
     if inputs.get("container_registry_username") is not None:

@@ -128,12 +128,15 @@ class _Progress:
         self.last_state = state
         self.last_line_at = elapsed
         ready, target = _status(endpoint, "readyReplica"), _status(endpoint, "targetReplica")
-        details = f"{ready or 0}/{target or 0} replicas ready, " if target is not None or ready is not None else ""
+        details = (
+            f"{ready or 0}/{target or 0} replicas ready, " if target is not None or ready is not None else ""
+        )
         shown = state or "in an unknown state"
         if deleting:
             shown, details = "being deleted", f"last state {state}, "
         self.on_progress(
-            f"huggingface: endpoint {self.namespace}/{self.name} is {shown} ({details}{format_duration(elapsed)} elapsed)"
+            f"huggingface: endpoint {self.namespace}/{self.name} is {shown} "
+            f"({details}{format_duration(elapsed)} elapsed)"
         )
 
 

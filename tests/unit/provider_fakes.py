@@ -35,11 +35,21 @@ CATALOGUE = {
                     "label": "N. Virginia",
                     "status": "available",
                     "computes": [
-                        {"accelerator": "cpu", "instanceType": "intel-icl", "instanceSize": size, "status": "available"}
+                        {
+                            "accelerator": "cpu",
+                            "instanceType": "intel-icl",
+                            "instanceSize": size,
+                            "status": "available",
+                        }
                         for size in ("x1", "x2", "x4", "x8")
                     ]
                     + [
-                        {"accelerator": "gpu", "instanceType": gpu, "instanceSize": "x1", "status": "available"}
+                        {
+                            "accelerator": "gpu",
+                            "instanceType": gpu,
+                            "instanceSize": "x1",
+                            "status": "available",
+                        }
                         for gpu in ("nvidia-t4", "nvidia-a10g", "nvidia-l4")
                     ],
                 },
@@ -143,7 +153,11 @@ class FakeApi:
                 "instanceSize": "x2",
                 "scaling": {"minReplica": 1, "maxReplica": 1},
             },
-            "model": {"repository": "openai-community/gpt2", "framework": "pytorch", "image": {"huggingface": {}}},
+            "model": {
+                "repository": "openai-community/gpt2",
+                "framework": "pytorch",
+                "image": {"huggingface": {}},
+            },
         }
         body.update(overrides)
         self._store(namespace, body, state="running")
@@ -175,7 +189,7 @@ class FakeApi:
         compute["id"] = f"aws-us-east-1-{compute['instanceType']}-{compute['instanceSize']}"
         if scaling.get("minReplica") == 0 and scaling.get("scaleToZeroTimeout") is None:
             scaling["scaleToZeroTimeout"] = 15
-        if "measure" in scaling and scaling["measure"]:
+        if scaling.get("measure"):
             scaling["metric"] = next(iter(scaling["measure"]))
         model = endpoint["model"]
         model["revision"] = SHA if model.get("revision") in (None, "main") else model["revision"]
@@ -202,7 +216,9 @@ class FakeApi:
 
     def _create(self, namespace: str, body: dict[str, Any]) -> httpx.Response:
         if (namespace, body["name"]) in self.endpoints:
-            return httpx.Response(409, json={"error": "Conflict: An endpoint with the same name already exists"})
+            return httpx.Response(
+                409, json={"error": "Conflict: An endpoint with the same name already exists"}
+            )
         self._store(namespace, body, state="pending")
         self.scripts.setdefault(body["name"], ["initializing", "running"])
         return httpx.Response(200, json=self.render(namespace, body["name"]))
@@ -229,7 +245,9 @@ class FakeApi:
             if stored_name == name:
                 status = endpoint["status"]
                 status["state"] = state
-                status["message"] = "Endpoint failed to deploy" if state == "failed" else f"Endpoint is {state}"
+                status["message"] = (
+                    "Endpoint failed to deploy" if state == "failed" else f"Endpoint is {state}"
+                )
                 status["readyReplica"] = 1 if state == "running" else 0
                 if state == "running":
                     status["url"] = f"https://{name}.endpoints.test"

@@ -34,19 +34,39 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
         "scale_to_zero_timeout",
         "can never take effect",
     ),
-    ("min-above-max", {"min_replica": 3, "max_replica": 2, "scale_to_zero_timeout": None}, "min_replica", "above"),
+    (
+        "min-above-max",
+        {"min_replica": 3, "max_replica": 2, "scale_to_zero_timeout": None},
+        "min_replica",
+        "above",
+    ),
     ("min-negative", {"min_replica": -1}, "min_replica", "at least 0"),
     ("max-zero", {"max_replica": 0, "min_replica": 0}, "max_replica", "at least 1"),
     ("threshold-without-metric", {"scaling_threshold": 10.0}, "scaling_threshold", "needs scaling_metric"),
-    ("password-without-username", {"container_registry_password": PASSWORD}, "container_registry_password", "username"),
-    ("credentials-without-image", {"container_registry_username": "robot"}, "container_registry_username", "custom_image"),
+    (
+        "password-without-username",
+        {"container_registry_password": PASSWORD},
+        "container_registry_password",
+        "username",
+    ),
+    (
+        "credentials-without-image",
+        {"container_registry_username": "robot"},
+        "container_registry_username",
+        "custom_image",
+    ),
     (
         "credentials-on-managed-variant",
         {"custom_image": {"tgi": {"url": "ghcr.io/x/tgi:3"}}, "container_registry_username": "robot"},
         "container_registry_username",
         "custom container",
     ),
-    ("private-link-without-region", {"private_link_account_id": "123456789012"}, "private_link_region", "needs"),
+    (
+        "private-link-without-region",
+        {"private_link_account_id": "123456789012"},
+        "private_link_region",
+        "needs",
+    ),
     ("private-link-region-alone", {"private_link_region": "us-east-1"}, "private_link_account_id", "needs"),
     ("path-without-slash", {"path": "models/gpt2"}, "path", "start with '/'"),
     ("domain-with-scheme", {"domain": "https://x.example.com"}, "domain", "bare host name"),
@@ -56,10 +76,25 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ("env-value-not-string", {"env": {"WORKERS": 4}}, "env", "quote numbers"),
     ("env-bad-name", {"env": {"1BAD": ENV_VALUE}}, "env", "invalid variable name"),
     ("secrets-value-not-string", {"secrets": {"API_KEY": 12345678}}, "secrets", "must be a string"),
-    ("image-two-variants", {"custom_image": {"tgi": {"url": "a"}, "tei": {"url": "b"}}}, "custom_image", "exactly one"),
-    ("image-variant-without-url", {"custom_image": {"vLLM": {"port": 8000}}}, "custom_image", "needs a 'url'"),
+    (
+        "image-two-variants",
+        {"custom_image": {"tgi": {"url": "a"}, "tei": {"url": "b"}}},
+        "custom_image",
+        "exactly one",
+    ),
+    (
+        "image-variant-without-url",
+        {"custom_image": {"vLLM": {"port": 8000}}},
+        "custom_image",
+        "needs a 'url'",
+    ),
     ("image-bad-port", {"custom_image": {"url": "ghcr.io/x/y:1", "port": 70000}}, "custom_image", "port"),
-    ("image-with-credentials", {"custom_image": {"url": "ghcr.io/x/y:1", "credentials": {}}}, "custom_image", "credentials"),
+    (
+        "image-with-credentials",
+        {"custom_image": {"url": "ghcr.io/x/y:1", "credentials": {}}},
+        "custom_image",
+        "credentials",
+    ),
     ("timeouts-bad-duration", {"timeouts": {"create": "ten minutes"}}, "timeouts", "not a duration"),
     ("timeouts-unknown-key", {"timeouts": {"refresh": "1m"}}, "timeouts", "unknown key"),
     ("timeouts-zero", {"timeouts": {"delete": "0s"}}, "timeouts", "zero"),
@@ -68,7 +103,9 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("overrides", "prop", "fragment"), [case[1:] for case in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("overrides", "prop", "fragment"), [case[1:] for case in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS]
+)
 def test_bad_input_fails_check_naming_the_field_without_any_request(
     overrides: dict[str, Any], prop: str, fragment: str
 ) -> None:

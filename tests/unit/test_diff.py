@@ -162,7 +162,9 @@ def test_removing_a_clear_input_is_an_in_place_change(provider: Any, name: str) 
 def test_removing_an_input_already_at_its_default_is_no_change(provider: Any) -> None:
     """min_replica 1 is the default, so removing an explicit 1 changes nothing; an empty env likewise."""
     olds = {**OUTPUTS, "min_replica": 1, "env": {}}
-    news = {key: value for key, value in {**BASE, "min_replica": 1}.items() if key not in ("min_replica", "env")}
+    news = {
+        key: value for key, value in {**BASE, "min_replica": 1}.items() if key not in ("min_replica", "env")
+    }
     assert provider.diff(ID, olds, news).changes is False
 
 

@@ -27,7 +27,9 @@ CONFIGS: dict[str, dict[str, str]] = {
         "huggingface-custom-image:apiKey": "api-key-456",
     },
 }
-SECRET_KEYS = {"custom-image": ["huggingface-custom-image:registryPassword", "huggingface-custom-image:apiKey"]}
+SECRET_KEYS = {
+    "custom-image": ["huggingface-custom-image:registryPassword", "huggingface-custom-image:apiKey"]
+}
 
 
 def test_every_example_folder_is_covered() -> None:
@@ -50,7 +52,9 @@ def test_example_declares_one_valid_endpoint(example: str) -> None:
 
 def test_custom_image_keeps_credentials_and_secrets_secret() -> None:
     [endpoint] = run_program(
-        EXAMPLES / "custom-image", config=CONFIGS["custom-image"], secret_config_keys=SECRET_KEYS["custom-image"]
+        EXAMPLES / "custom-image",
+        config=CONFIGS["custom-image"],
+        secret_config_keys=SECRET_KEYS["custom-image"],
     )
     assert {"container_registry_password", "secrets"} <= endpoint.secret_keys
 

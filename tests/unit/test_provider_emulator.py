@@ -36,13 +36,18 @@ def provider(app: EmulatorApp) -> InferenceEndpointProvider:
         app.advance_clock(seconds)
 
     provider = InferenceEndpointProvider(
-        transport=EmulatorTransport(app), clock=Clock(now=lambda: now[0], sleep=sleep), environ={}, info=lambda _: None
+        transport=EmulatorTransport(app),
+        clock=Clock(now=lambda: now[0], sleep=sleep),
+        environ={},
+        info=lambda _: None,
     )
     provider.configure(ConfigureRequest(Config(raw_config=CONFIG, project_name="p")))
     return provider
 
 
-def inputs(provider: InferenceEndpointProvider, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+def inputs(
+    provider: InferenceEndpointProvider, olds: dict[str, Any] | None = None, **overrides: Any
+) -> dict[str, Any]:
     news = {
         "__resource_name": "emu",
         "name": "emu-chat",
@@ -74,7 +79,9 @@ def test_full_lifecycle_against_the_emulator(provider: InferenceEndpointProvider
     assert outs["state"] in ("running", "scaledToZero") and outs["url"]
     assert provider.diff(created.id, outs, declared).changes is False
 
-    news = inputs(provider, declared, revision="main", secrets={"API_KEY": "secret-value"}, scale_to_zero_timeout=30)
+    news = inputs(
+        provider, declared, revision="main", secrets={"API_KEY": "secret-value"}, scale_to_zero_timeout=30
+    )
     updated = provider.update(created.id, outs, news)
     assert updated.outs is not None and updated.outs["scale_to_zero_timeout"] == 30
     assert updated.outs["url"] == outs["url"]

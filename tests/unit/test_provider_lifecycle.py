@@ -22,13 +22,17 @@ from pulumi_huggingface.errors import (
 from pulumi_huggingface.provider import EndpointOperationError, InferenceEndpointProvider
 
 
-def checked(provider: InferenceEndpointProvider, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+def checked(
+    provider: InferenceEndpointProvider, olds: dict[str, Any] | None = None, **overrides: Any
+) -> dict[str, Any]:
     result = provider.check(olds or {}, base_inputs(**overrides))
     assert result.failures == [], [(f.property, f.reason) for f in result.failures]
     return result.inputs
 
 
-def create(provider: InferenceEndpointProvider, **overrides: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
+def create(
+    provider: InferenceEndpointProvider, **overrides: Any
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
     inputs = checked(provider, **overrides)
     result = provider.create(dict(inputs))
     assert result.outs is not None
@@ -49,8 +53,8 @@ class TestCreate:
     def test_create_posts_the_declared_configuration_and_waits_until_running(
         self, api: FakeApi, provider: InferenceEndpointProvider
     ) -> None:
-        """The POST body is built from the table in the API's shape; the outputs are those of the settled endpoint."""
-        id_, inputs, outs = create(provider, name="chat", env={"LOG_LEVEL": "info"}, tags=["dev"])
+        """The POST body is built from the table in the API's shape; the outputs are the settled ones."""
+        id_, _, outs = create(provider, name="chat", env={"LOG_LEVEL": "info"}, tags=["dev"])
         [post] = api.calls_of("POST")
         assert post.path == f"/v2/endpoint/{NAMESPACE}"
         assert post.body == {
@@ -80,7 +84,9 @@ class TestCreate:
         assert outs["compute_id"] == "aws-us-east-1-intel-icl-x2"
         assert outs["env"] == {"LOG_LEVEL": "info"} and outs["tags"] == ["dev"]
 
-    def test_outputs_echo_the_inputs_so_the_next_diff_is_empty(self, provider: InferenceEndpointProvider) -> None:
+    def test_outputs_echo_the_inputs_so_the_next_diff_is_empty(
+        self, provider: InferenceEndpointProvider
+    ) -> None:
         """Server normalisation (revision SHA, image defaults, redacted secrets, filled-in defaults)
         never shows as a diff after create."""
         id_, inputs, outs = create(
@@ -100,12 +106,16 @@ class TestCreate:
     def test_namespace_comes_from_stack_config_without_asking_whoami(self, api: FakeApi) -> None:
         """huggingface:namespace wins over the token's owner; no whoami call is made."""
         provider, _, _ = make_provider(api)
-        provider.configure(_configure_request({"huggingface:namespace": "acme-org", "huggingface:token": TOKEN}))
+        provider.configure(
+            _configure_request({"huggingface:namespace": "acme-org", "huggingface:token": TOKEN})
+        )
         id_, _, outs = create(provider, name="chat")
         assert id_ == "acme-org/chat" and outs["namespace"] == "acme-org"
         assert not [call for call in api.calls if call.path.endswith("whoami-v2")]
 
-    def test_namespace_defaults_to_the_token_owner(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_namespace_defaults_to_the_token_owner(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         id_, _, _ = create(provider, name="chat")
         assert id_ == f"{NAMESPACE}/chat"
         assert [call.path for call in api.calls][:2] == ["/api/whoami-v2", f"/v2/provider/{NAMESPACE}"]
@@ -121,7 +131,9 @@ class TestCreate:
         assert "accelerator=cpu instance_type=intel-icl instance_size=x4" in message
         assert api.calls_of("POST") == []
 
-    def test_unknown_region_lists_the_vendor_regions(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_unknown_region_lists_the_vendor_regions(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         with pytest.raises(EndpointOperationError, match="offered: eu-west-1, us-east-1"):
             provider.create(checked(provider, region="ap-south-1"))
 
@@ -184,8 +196,12 @@ class TestCreate:
         assert id_ == f"{NAMESPACE}/chat" and outs["state"] == "running"
         assert any("answer to creating endpoint alice/chat was lost" in line for line in info)
 
-    def test_lost_post_with_no_endpoint_says_nothing_was_created(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
-        api.fail_next("POST", f"/endpoint/{NAMESPACE}", lambda request: httpx.Response(503, text="unavailable"))
+    def test_lost_post_with_no_endpoint_says_nothing_was_created(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        api.fail_next(
+            "POST", f"/endpoint/{NAMESPACE}", lambda request: httpx.Response(503, text="unavailable")
+        )
         with pytest.raises(EndpointOperationError, match="nothing was created"):
             provider.create(checked(provider, name="chat"))
         assert len(api.calls_of("POST")) == 1
@@ -197,11 +213,18 @@ class TestCreate:
         with pytest.raises(EndpointOperationError, match="adopt_existing=True"):
             provider.create(checked(provider, name="chat"))
 
-    def test_adopt_existing_applies_only_what_differs(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_adopt_existing_applies_only_what_differs(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         """An endpoint made outside Pulumi is taken over: one PUT with the differences, no POST."""
         api.seed("chat")
         id_, inputs, outs = create(
-            provider, name="chat", adopt_existing=True, min_replica=1, max_replica=2, scale_to_zero_timeout=None
+            provider,
+            name="chat",
+            adopt_existing=True,
+            min_replica=1,
+            max_replica=2,
+            scale_to_zero_timeout=None,
         )
         assert api.calls_of("POST") == []
         [put] = api.calls_of("PUT")
@@ -228,7 +251,8 @@ class TestUpdate:
     def test_scale_to_zero_timeout_change_sends_exactly_that_field(
         self, api: FakeApi, provider: InferenceEndpointProvider
     ) -> None:
-        """15 → 30 minutes is one PUT of {"compute": {"scaling": {"scaleToZeroTimeout": 30}}}; id and url stay."""
+        """15 → 30 minutes is one PUT of exactly {"compute": {"scaling": {"scaleToZeroTimeout": 30}}};
+        the id and url stay."""
         id_, inputs, outs = create(provider, name="chat")
         news = checked(provider, inputs, name="chat", scale_to_zero_timeout=30)
         diff = provider.diff(id_, outs, news)
@@ -242,7 +266,9 @@ class TestUpdate:
         assert result.outs["url"] == outs["url"] and result.outs["name"] == "chat"
         assert api.stored("chat")["compute"]["scaling"]["scaleToZeroTimeout"] == 30
 
-    def test_update_waits_for_the_change_to_settle(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_update_waits_for_the_change_to_settle(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         """Right after a PUT the endpoint may still say running: the update waits for the transition."""
         id_, inputs, outs = create(provider, name="chat")
         api.stale_put = True
@@ -261,7 +287,9 @@ class TestUpdate:
         assert result.outs is not None and result.outs["max_replica"] == 3
         assert 60 <= clock.time - started <= 70
 
-    def test_update_failed_raises_the_server_message(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_update_failed_raises_the_server_message(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         id_, inputs, outs = create(provider, name="chat")
         api.script("chat", "updating", "updateFailed")
         with pytest.raises(EndpointFailedError, match="updateFailed"):
@@ -272,8 +300,12 @@ class TestUpdate:
     ) -> None:
         """The API replaces model.image whole and reads credentials back redacted: send them again."""
         image = {"url": "ghcr.io/acme/server:1", "port": 8080}
-        common = {"name": "chat", "framework": "custom", "container_registry_username": "robot",
-                  "container_registry_password": "registry-password"}
+        common = {
+            "name": "chat",
+            "framework": "custom",
+            "container_registry_username": "robot",
+            "container_registry_password": "registry-password",
+        }
         id_, inputs, outs = create(provider, custom_image=image, **common)
         news = checked(provider, inputs, custom_image={**image, "url": "ghcr.io/acme/server:2"}, **common)
         provider.update(id_, outs, news)
@@ -290,14 +322,18 @@ class TestUpdate:
             }
         }
 
-    def test_removed_clear_fields_are_cleared_on_the_server(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_removed_clear_fields_are_cleared_on_the_server(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         id_, inputs, outs = create(provider, name="chat", env={"A": "1"}, tags=["dev"], revision="main")
         news = checked(provider, inputs, name="chat")
         provider.update(id_, outs, news)
         [put] = api.calls_of("PUT")
         assert put.body == {"model": {"revision": None, "env": {}}, "tags": []}
 
-    def test_changing_only_provider_inputs_makes_no_api_call(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_changing_only_provider_inputs_makes_no_api_call(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         id_, inputs, outs = create(provider, name="chat")
         before = len(api.calls)
         news = checked(provider, inputs, name="chat", timeouts={"create": "1h"}, adopt_existing=True)
@@ -310,7 +346,9 @@ class TestUpdate:
 
 
 class TestRead:
-    def test_refresh_after_an_out_of_band_change_shows_drift(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_refresh_after_an_out_of_band_change_shows_drift(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         """A timeout changed in the web UI comes back from read, so the next preview plans to restore it."""
         id_, inputs, outs = create(provider, name="chat")
         api.stored("chat")["compute"]["scaling"]["scaleToZeroTimeout"] = 60
@@ -321,8 +359,11 @@ class TestRead:
         diff = provider.diff(id_, result.outs, inputs)
         assert (diff.changes, diff.replaces) == (True, [])
 
-    def test_refresh_without_changes_keeps_the_declared_form(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
-        """Revision resolved to a SHA, redacted secrets and credentials, `protected`: no diff after refresh."""
+    def test_refresh_without_changes_keeps_the_declared_form(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        """Revision resolved to a SHA, redacted secrets and credentials, `protected`: no diff after
+        refresh."""
         id_, inputs, outs = create(
             provider,
             name="chat",
@@ -342,20 +383,26 @@ class TestRead:
         assert result.inputs["__defaults"] == []
         assert provider.diff(id_, result.outs, inputs).changes is False
 
-    def test_a_revision_moved_outside_pulumi_shows_drift(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_a_revision_moved_outside_pulumi_shows_drift(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         id_, inputs, outs = create(provider, name="chat", revision="main")
         api.stored("chat")["model"]["revision"] = "f" * 40
         result = provider.read(id_, outs)
         assert result.outs is not None and result.outs["revision"] == "f" * 40
         assert provider.diff(id_, result.outs, inputs).changes is True
 
-    def test_refresh_of_a_deleted_endpoint_drops_it(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_refresh_of_a_deleted_endpoint_drops_it(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         id_, _, outs = create(provider, name="chat")
         del api.endpoints[(NAMESPACE, "chat")]
         result = provider.read(id_, outs)
         assert (result.id, result.outs) == ("", {})
 
-    def test_lookup_by_id_alone_returns_live_values(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_lookup_by_id_alone_returns_live_values(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         """InferenceEndpoint.get sends no state: the props are the lookup's own inputs."""
         api.seed("chat", tags=["prod"])
         result = provider.read(f"{NAMESPACE}/chat", {"__resource_name": "lookup", "url": None})
@@ -365,19 +412,25 @@ class TestRead:
         assert result.outs["tags"] == ["prod"] and result.outs["namespace"] == NAMESPACE
         assert result.outs["state"] == "running"
 
-    def test_lookup_by_bare_name_uses_the_default_namespace(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_lookup_by_bare_name_uses_the_default_namespace(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         api.seed("chat")
         assert provider.read("chat", {}).id == f"{NAMESPACE}/chat"
 
 
 class TestDelete:
-    def test_delete_waits_until_the_name_is_free(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_delete_waits_until_the_name_is_free(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         id_, _, outs = create(provider, name="chat")
         provider.delete(id_, outs)
         assert api.endpoints == {}
         assert api.calls[-1].method == "GET" and api.calls[-1].path.endswith("/chat")
 
-    def test_delete_of_an_already_deleted_endpoint_succeeds(self, api: FakeApi, provider: InferenceEndpointProvider) -> None:
+    def test_delete_of_an_already_deleted_endpoint_succeeds(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
         id_, _, outs = create(provider, name="chat")
         del api.endpoints[(NAMESPACE, "chat")]
         provider.delete(id_, outs)

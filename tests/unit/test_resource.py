@@ -53,7 +53,9 @@ def test_public_surface() -> None:
 
 def test_type_token_and_secret_marking_under_the_sdk_mocks() -> None:
     """secrets and the registry password arrive at the engine marked secret, though read as plain config."""
-    [endpoint] = run_program(_program, config={"app:registry_password": "pw-123456", "app:api_key": "key-987654"})
+    [endpoint] = run_program(
+        _program, config={"app:registry_password": "pw-123456", "app:api_key": "key-987654"}
+    )
     assert endpoint.type == TYPE_TOKEN
     assert {"secrets", "container_registry_password"} <= endpoint.secret_keys
     assert not {"env", "container_registry_username", "custom_image"} & endpoint.secret_keys
@@ -65,12 +67,16 @@ def test_type_token_and_secret_marking_under_the_sdk_mocks() -> None:
 def test_pickled_provider_is_a_reference_to_the_frozen_import_path_and_holds_no_token() -> None:
     """Every stack's state holds this pickle: it names pulumi_huggingface.provider.InferenceEndpointProvider
     by reference and carries no credentials, even when the token is in the environment."""
-    [endpoint] = run_program(_program, config={"app:registry_password": "pw-123456", "app:api_key": "key-987654"})
+    [endpoint] = run_program(
+        _program, config={"app:registry_password": "pw-123456", "app:api_key": "key-987654"}
+    )
     raw = base64.b64decode(endpoint.provider_pickle)
     globals_ = [arg for op, arg, _ in pickletools.genops(raw) if op.name in ("GLOBAL", "STACK_GLOBAL")]
     strings = [arg for op, arg, _ in pickletools.genops(raw) if isinstance(arg, str)]
     assert "pulumi_huggingface.provider" in strings and "InferenceEndpointProvider" in strings
-    assert not [g for g in globals_ if g and "FunctionType" in str(g)], "the class must not be pickled by value"
+    assert not [g for g in globals_ if g and "FunctionType" in str(g)], (
+        "the class must not be pickled by value"
+    )
     restored = dill.loads(raw)
     assert type(restored).__module__ == "pulumi_huggingface.provider"
     assert type(restored).__qualname__ == "InferenceEndpointProvider"
@@ -131,7 +137,7 @@ def test_args_and_outputs_cover_the_table() -> None:
 
 
 def test_get_looks_up_by_id() -> None:
-    """InferenceEndpoint.get reads an existing endpoint: a read registration with the id, carrying the provider."""
+    """InferenceEndpoint.get reads an existing endpoint: a read registration with the id and the provider."""
 
     def program() -> None:
         InferenceEndpoint.get("existing", "alice/chat")
