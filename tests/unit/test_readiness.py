@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from pulumi_huggingface.client import EndpointsClient
+from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -530,3 +532,77 @@ def test_watcher_for_shares_one_watcher_per_client_and_namespace(client: FakeCli
 def test_intervals_must_be_positive(client: FakeClient) -> None:
     with pytest.raises(ValueError, match="positive"):
         EndpointWatcher(client, NS, min_interval=0.0)
+
+
+# -- against the emulator --------------------------------------------------------------------------
+
+
+def test_waits_end_when_the_emulator_reports_running_within_the_request_budget(pool: ThreadPoolExecutor) -> None:
+    """The real client, in process against the emulator, whose clock the poller's sleep advances:
+    seeded provisioning times from 2 to 20 s, 12 endpoints over 2 list pages. Each wait ends within
+    5 s of the endpoint becoming running (about one second for most), for no more requests than the
+    waits earned."""
+    app = EmulatorApp(token="hf_readiness", seed=3, provision_seconds=(2.0, 20.0), list_page_size=8)
+    fake_time = FakeTime()
+
+    def sleep(seconds: float) -> None:
+        fake_time.sleep(seconds)
+        app.advance_clock(seconds)
+
+    accepted: dict[str, tuple[float, float]] = {}
+
+    def recorded(name: str) -> Callable[[dict[str, Any] | None], bool]:
+        def done(ep: dict[str, Any] | None) -> bool:
+            if running(ep):
+                accepted[name] = (app.clock(), fake_time.now)
+                return True
+            return False
+
+        return done
+
+    names = [f"ep-{i}" for i in range(12)]
+    with EndpointsClient(token="hf_readiness", api_url="http://emulator/v2", transport=app.transport()) as client:
+        for name in names:
+            client.create_endpoint(NS, _emulator_body(name))
+        app.reset_request_counts()
+        watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=sleep)
+        with fake_time.hold():
+            futures = {name: pool.submit(watcher.wait, name, recorded(name), deadline=600.0) for name in names}
+            until(lambda: watcher.waiting == len(names))
+        results = {name: future.result(GUARD) for name, future in futures.items()}
+
+    lags = []
+    for name, result in results.items():
+        assert result is not None and result["name"] == name and result["status"]["state"] == "running"
+        view = app.inspect(NS, name)
+        assert view is not None
+        lags.append(accepted[name][0] - view["becameRunning"][0])
+    # The emulator's clock also moves with real time: a few milliseconds over a run.
+    assert all(0 <= lag < 5.5 for lag in lags)
+    # huggingface_hub's wait() polls every 5 s: 2.5 s late on average.
+    assert statistics.median(lags) < 2.0
+    requests = app.request_counts()["byRoute"]
+    assert set(requests) <= {"GET /v2/endpoint/{namespace}", "GET /v2/endpoint/{namespace}/{name}"}
+    assert requests["GET /v2/endpoint/{namespace}"] >= 2
+    # Earned: one request per 5 s of each wait; overdrawn by at most the first list's second page.
+    assert sum(requests.values()) <= sum(fake for _, fake in accepted.values()) / 5.0 + 1
+
+
+def _emulator_body(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": "authenticated",
+        "provider": {"vendor": "aws", "region": "us-east-1"},
+        "compute": {
+            "accelerator": "cpu",
+            "instanceType": "intel-icl",
+            "instanceSize": "x2",
+            "scaling": {"minReplica": 1, "maxReplica": 1},
+        },
+        "model": {
+            "repository": "openai-community/gpt2",
+            "framework": "pytorch",
+            "task": "text-generation",
+            "image": {"huggingface": {}},
+        },
+    }
