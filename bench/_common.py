@@ -62,4 +62,3 @@ def endpoint_body(name: str) -> dict[str, Any]:
             "image": {"huggingface": {}},
         },
     }
-

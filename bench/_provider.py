@@ -22,9 +22,10 @@ TYPE = "huggingface:index:InferenceEndpoint"
 @contextmanager
 def provider_server(emulator: EmulatorServer) -> Iterator[ProviderServer]:
     """`python -m pulumi.dynamic`, started and configured as `pulumi up` does, pointed at the emulator."""
-    with tempfile.TemporaryDirectory(prefix="bench-program-") as program, ProviderServer(
-        Path(program), call_timeout=None
-    ) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-program-") as program,
+        ProviderServer(Path(program), call_timeout=None) as server,
+    ):
         server.configure(
             {
                 "huggingface:token": TOKEN,

@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import TOKEN, print_command  # noqa: E402
-from _provider import check_and_create, peak_rss_kib, provider_server  # noqa: E402
+from _common import TOKEN, print_command
+from _provider import check_and_create, peak_rss_kib, provider_server
 
-from pulumi_huggingface.emulator import EmulatorServer  # noqa: E402
-from pulumi_huggingface.testing import ProviderServer  # noqa: E402
+from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface.testing import ProviderServer
 
 STOCK_WORKERS = 4
 
@@ -40,15 +40,18 @@ def create_all(server: ProviderServer, names: Sequence[str]) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--endpoints", type=int, default=32)
     parser.add_argument("--provision-seconds", type=float, default=5.0)
     args = parser.parse_args(argv)
     print_command(sys.argv[1:] if argv is None else argv)
 
-    with EmulatorServer(token=TOKEN, provision_seconds=args.provision_seconds) as emulator, provider_server(
-        emulator
-    ) as server:
+    with (
+        EmulatorServer(token=TOKEN, provision_seconds=args.provision_seconds) as emulator,
+        provider_server(emulator) as server,
+    ):
         idle_rss = peak_rss_kib(server.pid)
         one = create_all(server, ["single-000"])
         one_rss = peak_rss_kib(server.pid)
@@ -61,10 +64,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"provisioning {args.provision_seconds:g} s per endpoint; {creates} creates served by the emulator")
     print(f"  1 endpoint                 {one:7.2f} s")
     print(f"  {args.endpoints} endpoints at once     {many:7.2f} s")
-    print(f"ratio {args.endpoints} / 1: {many / one:.2f} (target <= 1.3; the SDK's 4 workers would give ~{stock})")
+    print(f"ratio {args.endpoints} / 1: {many / one:.2f} (target <= 1.3; the SDK's 4 workers: ~{stock})")
     print(
-        f"provider server peak RSS (VmHWM): {idle_rss / 1024:.1f} MiB configured, {one_rss / 1024:.1f} MiB after 1, "
-        f"{many_rss / 1024:.1f} MiB with {args.endpoints} in flight"
+        f"provider server peak RSS (VmHWM): {idle_rss / 1024:.1f} MiB configured, "
+        f"{one_rss / 1024:.1f} MiB after 1, {many_rss / 1024:.1f} MiB with {args.endpoints} in flight"
     )
     for line in warnings:
         print(f"server: {line}")

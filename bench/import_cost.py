@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import print_command  # noqa: E402
+from _common import print_command
 
 _TIMED = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
@@ -56,9 +56,15 @@ def importtime_top(module: str, *, before: str, count: int) -> list[tuple[int, s
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=15, help="interpreter runs per figure (default: %(default)s)")
-    parser.add_argument("--importtime", action="store_true", help="also list the costliest modules (-X importtime)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=15, help="interpreter runs per figure (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--importtime", action="store_true", help="also list the costliest modules (-X importtime)"
+    )
     args = parser.parse_args(argv)
     print_command(sys.argv[1:] if argv is None else argv)
 
@@ -77,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"  import pulumi                               {base * 1000:8.1f} ms")
     print(f"  import pulumi_huggingface                   {total * 1000:8.1f} ms")
     print(f"  import pulumi_huggingface after pulumi      {extra * 1000:8.1f} ms")
-    print(f"ratio pulumi_huggingface / pulumi alone: {total / base:.2f} (extra over pulumi: {extra / base:.2f})")
+    print(
+        f"ratio pulumi_huggingface / pulumi alone: {total / base:.2f} (extra over pulumi: {extra / base:.2f})"
+    )
     if args.importtime:
         print("costliest imports beyond pulumi's (-X importtime, cumulative):")
         for micros, name in importtime_top("pulumi_huggingface", before="import pulumi", count=12):

@@ -23,11 +23,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import TOKEN, print_command  # noqa: E402
-from _provider import inputs, provider_server, urn  # noqa: E402
+from _common import TOKEN, print_command
+from _provider import inputs, provider_server, urn
 
-from pulumi_huggingface.emulator import EmulatorServer  # noqa: E402
-from pulumi_huggingface.testing import ProviderServer  # noqa: E402
+from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface.testing import ProviderServer
 
 TEMPLATE = "preview-000"
 
@@ -53,7 +53,9 @@ def timed(run: Callable[[], list[bool]]) -> tuple[float, list[bool]]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--endpoints", type=int, default=100)
     args = parser.parse_args(argv)
     print_command(sys.argv[1:] if argv is None else argv)
@@ -66,9 +68,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         state = {"inputs": checked.inputs, "outputs": created.outs}
         for label, change in (("unchanged", {}), ("max_replica changed", {"max_replica": 2})):
             emulator.app.reset_request_counts()
-            sequential, changes = timed(lambda: [preview_one(server, n, state, change) for n in names])
+
+            def one(name: str, change: dict[str, Any] = change) -> bool:
+                return preview_one(server, name, state, change)
+
+            sequential, changes = timed(lambda: [one(n) for n in names])
             with ThreadPoolExecutor(max_workers=32) as callers:
-                parallel, _ = timed(lambda: list(callers.map(lambda n: preview_one(server, n, state, change), names)))
+                parallel, _ = timed(lambda: list(callers.map(one, names)))
             requests = emulator.app.request_counts()["total"]
             rows.append((label, sequential, parallel, requests, sum(changes)))
 

@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     NAMESPACE,
     TOKEN,
     endpoint_body,
@@ -31,10 +31,10 @@ from _common import (  # noqa: E402
     summary,
 )
 
-from pulumi_huggingface.client import EndpointsClient  # noqa: E402
-from pulumi_huggingface.emulator import EmulatorServer  # noqa: E402
-from pulumi_huggingface.emulator.settings import parse_provision_seconds  # noqa: E402
-from pulumi_huggingface.readiness import watcher_for  # noqa: E402
+from pulumi_huggingface.client import EndpointsClient
+from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface.emulator.settings import parse_provision_seconds
+from pulumi_huggingface.readiness import watcher_for
 
 DEADLINE_SECONDS = 600.0
 
@@ -100,8 +100,12 @@ def _in_threads(names: Sequence[str], one: Callable[[str], float]) -> dict[str, 
         return {name: future.result() for name, future in futures.items()}
 
 
-def measure(server: EmulatorServer, label: str, run: Callable[[EmulatorServer, Sequence[str]], dict[str, float]],
-            count: int) -> dict[str, Any]:
+def measure(
+    server: EmulatorServer,
+    label: str,
+    run: Callable[[EmulatorServer, Sequence[str]], dict[str, float]],
+    count: int,
+) -> dict[str, Any]:
     server.app.reset()
     names = [f"{label}-{i:03d}" for i in range(count)]
     returned = run(server, names)
@@ -115,12 +119,17 @@ def measure(server: EmulatorServer, label: str, run: Callable[[EmulatorServer, S
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--endpoints", type=int, default=30)
     parser.add_argument("--provision-seconds", default="2..20", help="S or LOW..HIGH (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--list-page-size", type=int, default=20, help="the emulator's page size (default: %(default)s, as the newer spec)"
+        "--list-page-size",
+        type=int,
+        default=20,
+        help="the emulator's page size (default: %(default)s, as the newer spec)",
     )
     args = parser.parse_args(argv)
     print_command(sys.argv[1:] if argv is None else argv)
@@ -135,8 +144,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         hub = measure(server, "hub", run_hub_wait, args.endpoints)
 
     print(
-        f"{args.endpoints} endpoints created at once, provisioning {args.provision_seconds} s (seed {args.seed}), "
-        f"list pages of {args.list_page_size}"
+        f"{args.endpoints} endpoints created at once, provisioning {args.provision_seconds} s "
+        f"(seed {args.seed}), list pages of {args.list_page_size}"
     )
     print(f"{'':28}{'lag median':>12}{'p90':>8}{'max':>8}{'control GETs/ep':>17}{'health GETs/ep':>16}")
     for label, row in (("EndpointWatcher", ours), ("huggingface_hub wait()", hub)):
@@ -145,9 +154,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{label:28}{lag['median']:>11.2f}s{lag['p90']:>7.2f}s{lag['max']:>7.2f}s"
             f"{row['control']:>17.2f}{row['data']:>16.2f}"
         )
+    all_gets = (ours["control"] + ours["data"]) / (hub["control"] + hub["data"])
     print(
         f"lag median ratio (watcher / wait()): {ours['lag']['median'] / hub['lag']['median']:.2f}; "
-        f"GETs per endpoint ratio (all GETs): {(ours['control'] + ours['data']) / (hub['control'] + hub['data']):.2f}"
+        f"GETs per endpoint ratio (all GETs): {all_gets:.2f}"
     )
 
 

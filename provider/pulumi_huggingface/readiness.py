@@ -162,7 +162,8 @@ class EndpointWatcher:
     ) -> None:
         if not min_interval > 0 or not budget_interval > 0:
             raise ValueError(
-                f"min_interval and budget_interval must be positive, not {min_interval!r} and {budget_interval!r}."
+                "min_interval and budget_interval must be positive, "
+                f"not {min_interval!r} and {budget_interval!r}."
             )
         self._client = client
         self._namespace = namespace

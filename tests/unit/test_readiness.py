@@ -138,7 +138,9 @@ class FakeClient:
             assert self.get_gate.wait(GUARD)
         self._fail()
         if name.startswith("."):
-            raise ConfigurationError(f"The endpoint name must be a non-empty string other than '.', not {name!r}.")
+            raise ConfigurationError(
+                f"The endpoint name must be a non-empty string other than '.', not {name!r}."
+            )
         current = self.schedules[name](now) if name in self.schedules else None
         if current is None:
             raise NotFoundError(status_code=404, method="GET", path=f"/endpoint/{NS}/{name}")
@@ -194,9 +196,7 @@ def start_all(
 ) -> list[Future[dict[str, Any] | None]]:
     """Start several waits and let the poller go only once all of them are registered."""
     with fake_time.hold():
-        futures = [
-            pool.submit(watcher.wait, name, done, deadline=deadline) for name, done, deadline in waits
-        ]
+        futures = [pool.submit(watcher.wait, name, done, deadline=deadline) for name, done, deadline in waits]
         until(lambda: watcher.waiting == len(waits))
     return futures
 
@@ -223,7 +223,9 @@ def test_one_waiter_is_polled_with_a_get_every_budget_interval_like_hub_wait(
     assert fake_time.sleeps == [5.0, 5.0, 5.0]
 
 
-def test_wait_returns_what_done_accepted_including_absence(watcher: EndpointWatcher, client: FakeClient) -> None:
+def test_wait_returns_what_done_accepted_including_absence(
+    watcher: EndpointWatcher, client: FakeClient
+) -> None:
     """A delete waits for the endpoint to be gone: a 404 is shown to done() as None."""
     client.add("bert", ready_at=0.0, gone_at=7.0)
 
@@ -382,7 +384,7 @@ def test_requests_stay_within_what_hub_wait_would_spend(
     watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep)
 
     futures = start_all(pool, watcher, fake_time, [(name, running, 3600.0) for name in ready])
-    finished = {name: finish_time(f) for name, f in zip(ready, futures)}
+    finished = {name: finish_time(f) for name, f in zip(ready, futures, strict=True)}
 
     assert client.total <= sum(at / 5.0 for at in finished.values()) + 1
     assert client.total <= sum(math.floor(at / 5.0) + 1 for at in finished.values())
@@ -428,7 +430,9 @@ def test_unlisted_endpoint_is_confirmed_by_a_get_before_it_counts_as_absent(
 
         return done
 
-    futures = start_all(pool, watcher, fake_time, [("old", record("old"), 600.0), ("new", record("new"), 600.0)])
+    futures = start_all(
+        pool, watcher, fake_time, [("old", record("old"), 600.0), ("new", record("new"), 600.0)]
+    )
     for future in futures:
         future.result(GUARD)
 
@@ -537,7 +541,9 @@ def test_intervals_must_be_positive(client: FakeClient) -> None:
 # -- against the emulator --------------------------------------------------------------------------
 
 
-def test_waits_end_when_the_emulator_reports_running_within_the_request_budget(pool: ThreadPoolExecutor) -> None:
+def test_waits_end_when_the_emulator_reports_running_within_the_request_budget(
+    pool: ThreadPoolExecutor,
+) -> None:
     """The real client, in process against the emulator, whose clock the poller's sleep advances:
     seeded provisioning times from 2 to 20 s, 12 endpoints over 2 list pages. Each wait ends within
     5 s of the endpoint becoming running (about one second for most), for no more requests than the
@@ -561,13 +567,17 @@ def test_waits_end_when_the_emulator_reports_running_within_the_request_budget(p
         return done
 
     names = [f"ep-{i}" for i in range(12)]
-    with EndpointsClient(token="hf_readiness", api_url="http://emulator/v2", transport=app.transport()) as client:
+    with EndpointsClient(
+        token="hf_readiness", api_url="http://emulator/v2", transport=app.transport()
+    ) as client:
         for name in names:
             client.create_endpoint(NS, _emulator_body(name))
         app.reset_request_counts()
         watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=sleep)
         with fake_time.hold():
-            futures = {name: pool.submit(watcher.wait, name, recorded(name), deadline=600.0) for name in names}
+            futures = {
+                name: pool.submit(watcher.wait, name, recorded(name), deadline=600.0) for name in names
+            }
             until(lambda: watcher.waiting == len(names))
         results = {name: future.result(GUARD) for name, future in futures.items()}
 
