@@ -191,3 +191,16 @@ def test_provision_seconds_range_is_a_seeded_draw() -> None:
     assert len(set(first)) == 5
     assert durations(7) == pytest.approx(first)
     assert durations(8) != pytest.approx(first)
+
+
+@pytest.mark.parametrize("query", [{"limit": "ten"}, {"limit": "0"}, {"cursor": "%%%"}])
+def test_bad_list_queries_are_400(client: httpx.Client, query: dict[str, str]) -> None:
+    """A limit that is not a positive integer, or a cursor the emulator never issued, is a 400."""
+    response = client.get(URL, params=query)
+    assert response.status_code == 400 and "error" in response.json()
+
+
+def test_plain_wsgi_transport_serves_the_app(app: EmulatorApp) -> None:
+    """The app is a plain WSGI callable: httpx's own WSGITransport drives it too."""
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://emulator") as plain:
+        assert plain.get("/v2/provider").json()["vendors"][0]["name"] == "aws"
