@@ -4,6 +4,9 @@
   process `pulumi up` runs, and calls it over gRPC the way the engine does.
 * `run_program` runs a Pulumi program under the SDK's mocks and returns each resource's inputs as
   the engine receives them, secret markers included.
+* `Deployment` walks those resources through Pulumi's step logic (preview, up, refresh, destroy)
+  against a `ProviderServer`, keeping state between runs; `Plan.render()` prints a plan as
+  `pulumi preview --diff` does.
 """
 
 from pulumi_huggingface.testing.provider_server import (
@@ -17,19 +20,37 @@ from pulumi_huggingface.testing.provider_server import (
     ReadResponse,
     make_urn,
 )
+from pulumi_huggingface.testing.engine import (
+    Deployment,
+    DeploymentError,
+    Plan,
+    RefreshResult,
+    ResourceState,
+    Step,
+    StepOp,
+)
 from pulumi_huggingface.testing.program import EchoMocks, RegisteredResource, run_program
+from pulumi_huggingface.testing.render import render_plan
 
 __all__ = [
     "CheckFailure",
     "CheckResponse",
     "CreateResponse",
+    "Deployment",
+    "DeploymentError",
     "DiffResponse",
     "EchoMocks",
+    "Plan",
     "ProviderCallError",
     "ProviderServer",
     "ProviderServerStartError",
     "ReadResponse",
+    "RefreshResult",
     "RegisteredResource",
+    "ResourceState",
+    "Step",
+    "StepOp",
     "make_urn",
+    "render_plan",
     "run_program",
 ]

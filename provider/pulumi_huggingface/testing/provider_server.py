@@ -27,6 +27,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import select
 import sys
 import tempfile
 import threading
@@ -36,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import grpc
 from google.protobuf import empty_pb2
@@ -229,11 +230,13 @@ class ProviderServer:
         self._channel: grpc.Channel | None = None
         self._stub: provider_pb2_grpc.ResourceProviderStub | None = None
         self._hf_home: str | None = None
-        self._stderr: list[str] = []
-        self._stdout: list[str] = []
+        # Output is read only under `_output_lock`, by the pump thread and by `_collect()`, so chunks
+        # keep their order and a reader can take what is already in the pipe before returning.
+        self._output: dict[int, bytearray] = {}
+        self._names: dict[str, int] = {}
+        self._open_fds: set[int] = set()
         self._output_lock = threading.Lock()
-        self._readers: list[threading.Thread] = []
-        self._port_line: list[str] = []
+        self._pump_thread: threading.Thread | None = None
         self._port_ready = threading.Event()
         self._accept_secrets: bool | None = None
         self.port: int | None = None
@@ -297,12 +300,11 @@ class ProviderServer:
                 start_new_session=True,
             )
             assert self._process.stdout is not None and self._process.stderr is not None
-            self._readers = [
-                threading.Thread(target=self._drain_stdout, args=(self._process.stdout,), daemon=True),
-                threading.Thread(target=self._drain_stderr, args=(self._process.stderr,), daemon=True),
-            ]
-            for reader in self._readers:
-                reader.start()
+            self._names = {"stdout": self._process.stdout.fileno(), "stderr": self._process.stderr.fileno()}
+            self._output = {fd: bytearray() for fd in self._names.values()}
+            self._open_fds = set(self._names.values())
+            self._pump_thread = threading.Thread(target=self._pump, name="provider-server-output", daemon=True)
+            self._pump_thread.start()
             self.port = self._wait_for_port()
             self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}", options=_GRPC_CHANNEL_OPTIONS)
             grpc.channel_ready_future(self._channel).result(timeout=self._start_timeout)
@@ -320,9 +322,11 @@ class ProviderServer:
                 break
             if time.monotonic() > deadline:
                 break
-        line = self._port_line[0].strip() if self._port_line else ""
+        with self._output_lock:
+            self._collect()
+            first = bytes(self._output[self._names["stdout"]]).split(b"\n", 1)[0]
+        line = first.decode("utf-8", "replace").strip()
         if not line.isdigit():
-            self._join_readers(timeout=2.0)
             state = "exited" if self._process and self._process.poll() is not None else "did not answer"
             raise ProviderServerStartError(
                 f"the provider server {state} before printing its port "
@@ -330,29 +334,37 @@ class ProviderServer:
             )
         return int(line)
 
-    def _drain_stdout(self, stream: IO[bytes]) -> None:
-        first = True
-        for raw in iter(stream.readline, b""):
-            text = raw.decode("utf-8", "replace")
-            if first:
-                self._port_line.append(text)
-                self._port_ready.set()
-                first = False
-                continue
-            # Provider code may print; the pipe must keep draining or the server blocks on a full pipe.
+    def _read_available(self, fd: int) -> None:
+        # Caller holds `_output_lock`. Reads only what is already in the pipe, never blocks.
+        while fd in self._open_fds and select.select([fd], [], [], 0)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self._open_fds.discard(fd)
+                break
+            self._output[fd] += chunk
+
+    def _collect(self) -> None:
+        for fd in list(self._open_fds):
+            self._read_available(fd)
+        stdout = self._names.get("stdout")
+        if stdout is not None and (b"\n" in self._output[stdout] or stdout not in self._open_fds):
+            self._port_ready.set()
+
+    def _pump(self) -> None:
+        # Keeps draining both pipes while the server runs: a full pipe would block the server.
+        while True:
             with self._output_lock:
-                self._stdout.append(text)
+                fds = list(self._open_fds)
+            if not fds:
+                break
+            select.select(fds, [], [], 0.05)
+            with self._output_lock:
+                self._collect()
         self._port_ready.set()
 
-    def _drain_stderr(self, stream: IO[bytes]) -> None:
-        for raw in iter(stream.readline, b""):
-            with self._output_lock:
-                self._stderr.append(raw.decode("utf-8", "replace"))
-
-    def _join_readers(self, timeout: float) -> None:
-        for reader in self._readers:
-            if reader is not threading.current_thread():
-                reader.join(timeout)
+    def _join_pump(self, timeout: float) -> None:
+        if self._pump_thread is not None and self._pump_thread is not threading.current_thread():
+            self._pump_thread.join(timeout)
 
     @property
     def pid(self) -> int:
@@ -370,15 +382,25 @@ class ProviderServer:
         """The exit status once the process has ended, else None."""
         return None if self._process is None else self._process.poll()
 
-    def stderr_text(self) -> str:
-        """Everything the server wrote to stderr so far (where `pulumi.log` and tracebacks go)."""
+    def _text(self, name: str) -> bytes:
+        fd = self._names.get(name)
+        if fd is None:
+            return b""
         with self._output_lock:
-            return "".join(self._stderr)
+            self._collect()
+            return bytes(self._output[fd])
+
+    def stderr_text(self) -> str:
+        """Everything the server wrote to stderr so far (where `pulumi.log` and tracebacks go).
+
+        Output written before an RPC returned is included once the call has returned: what is
+        still in the pipe is read before answering.
+        """
+        return self._text("stderr").decode("utf-8", "replace")
 
     def stdout_text(self) -> str:
         """Everything the server wrote to stdout after its port line."""
-        with self._output_lock:
-            return "".join(self._stdout)
+        return self._text("stdout").split(b"\n", 1)[-1].decode("utf-8", "replace")
 
     def wait_for_stderr(self, text: str, timeout: float = 10.0) -> str:
         """Wait until `text` appears on the server's stderr.
@@ -422,7 +444,7 @@ class ProviderServer:
                 except subprocess.TimeoutExpired:
                     self._process.kill()
                     self._process.wait()
-            self._join_readers(timeout=5.0)
+            self._join_pump(timeout=5.0)
             for stream in (self._process.stdout, self._process.stderr):
                 if stream is not None:
                     stream.close()
