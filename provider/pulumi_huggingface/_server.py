@@ -103,7 +103,8 @@ def _find_server_pool() -> tuple[futures.ThreadPoolExecutor, int]:
         "not running inside the Pulumi SDK's dynamic provider server (python -m pulumi.dynamic)",
     )
     servicer_class = getattr(main, "DynamicResourceProviderServicer", None)
-    _require(isinstance(servicer_class, type), "pulumi.dynamic.__main__ has no DynamicResourceProviderServicer")
+    if not isinstance(servicer_class, type):
+        raise _Unexpected("pulumi.dynamic.__main__ has no DynamicResourceProviderServicer")
 
     try:
         from grpc import _server as grpc_server
@@ -123,13 +124,16 @@ def _find_server_pool() -> tuple[futures.ThreadPoolExecutor, int]:
         f"the gRPC server caps concurrent RPCs (maximum_concurrent_rpcs="
         f"{getattr(state, 'maximum_concurrent_rpcs', 'missing')!r})",
     )
-    _require(_serves_dynamic_provider(state, servicer_class), f"the gRPC server does not route {_SERVICE} "
-             "to pulumi.dynamic's DynamicResourceProviderServicer")
+    _require(
+        _serves_dynamic_provider(state, servicer_class),
+        f"the gRPC server does not route {_SERVICE} to pulumi.dynamic's DynamicResourceProviderServicer",
+    )
 
     pool = getattr(state, "thread_pool", None)
     _require(
         type(pool) is futures.ThreadPoolExecutor,
-        f"the gRPC server's thread pool is {type(pool).__name__}, not a concurrent.futures.ThreadPoolExecutor",
+        f"the gRPC server's thread pool is {type(pool).__name__}, "
+        "not a concurrent.futures.ThreadPoolExecutor",
     )
     assert isinstance(pool, futures.ThreadPoolExecutor)
     for attribute in ("_max_workers", "_shutdown_lock", "_work_queue", "_threads"):
@@ -209,11 +213,11 @@ def widen_server_pool(max_workers: int = DEFAULT_MAX_WORKERS) -> PoolStatus:
             _outcome = PoolStatus(PoolState.STOCK, STOCK_MAX_WORKERS, str(unexpected))
             _warn(_outcome.reason)
             return _outcome
-        with pool._shutdown_lock:  # type: ignore[attr-defined]
-            pool._max_workers = max_workers  # type: ignore[attr-defined]
+        with pool._shutdown_lock:
+            pool._max_workers = max_workers
             # Calls queued while all four workers were busy get no thread until the next submit;
             # start one for each now, as submit() would have.
-            for _ in range(pool._work_queue.qsize()):  # type: ignore[attr-defined]
-                pool._adjust_thread_count()  # type: ignore[attr-defined]
+            for _ in range(pool._work_queue.qsize()):
+                pool._adjust_thread_count()
         _outcome = PoolStatus(PoolState.WIDENED, max_workers)
         return _outcome

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import toy_providers
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
-import toy_providers
 from pulumi_huggingface.testing import ProviderServer
 
 CONTRACT_DIR = Path(__file__).resolve().parent

@@ -9,8 +9,8 @@ from typing import Any
 
 import pulumi
 import pytest
-
 import toy_providers
+
 from conftest import start_toy_server
 from pulumi_huggingface.testing import Deployment, DeploymentError, ProviderServer, StepOp, run_program
 
@@ -40,7 +40,9 @@ def program(things: dict[str, dict[str, Any]], depends: dict[str, str] | None = 
     return declare
 
 
-def goals(things: dict[str, dict[str, Any]], depends: dict[str, str] | None = None, **kwargs: Any) -> list[Any]:
+def goals(
+    things: dict[str, dict[str, Any]], depends: dict[str, str] | None = None, **kwargs: Any
+) -> list[Any]:
     return run_program(program(things, depends), **kwargs)
 
 
@@ -271,9 +273,12 @@ def test_a_preview_renders_creates_with_their_inputs_and_unknowns(toy_server: Pr
 
 def test_independent_resources_are_created_concurrently() -> None:
     """Sixteen independent slow resources are in flight together (the server's pool widened)."""
+
     def sixteen() -> None:
         for i in range(16):
-            toy_providers.ToyResource(f"c{i}", {"name": f"c{i}", "sleep": 1.0}, toy_providers.WideSlowProvider())
+            toy_providers.ToyResource(
+                f"c{i}", {"name": f"c{i}", "sleep": 1.0}, toy_providers.WideSlowProvider()
+            )
 
     with start_toy_server() as server:
         server.configure({})

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pulumi
 import pytest
+import toy_providers
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-import toy_providers
 from pulumi_huggingface.testing import ProviderServer, run_program
 
 pytestmark = pytest.mark.contract
@@ -41,7 +41,9 @@ def test_inputs_are_what_the_engine_receives_including_the_provider_pickle() -> 
 
     assert (first.type, first.name) == (THING, "first")
     assert first.urn == f"urn:pulumi:stack::project::{THING}::first"
-    assert first.inputs["__provider"] == rpc.wrap_rpc_secret(serialize_provider(toy_providers.FileBackedProvider()))
+    assert first.inputs["__provider"] == rpc.wrap_rpc_secret(
+        serialize_provider(toy_providers.FileBackedProvider())
+    )
     assert first.plain_inputs() == {
         "name": "first",
         "region": "us-east-1",
@@ -107,14 +109,22 @@ def test_a_program_folder_runs_as_the_language_host_runs_it(tmp_path: Path) -> N
         "import pulumi\n"
         "import helper\n"
         "import toy_providers\n"
+        "token = pulumi.Config('huggingface').require_secret('token')\n"
         "toy_providers.ToyResource('only', {'name': 'only', 'region': helper.REGION,\n"
-        "    'cwd': os.path.basename(os.getcwd()), 'token': pulumi.Config('huggingface').require_secret('token')})\n"
+        "    'cwd': os.path.basename(os.getcwd()), 'token': token})\n"
     )
 
-    (only,) = run_program(tmp_path, config={"huggingface:token": "hf_x"}, secret_config_keys=["huggingface:token"])
+    (only,) = run_program(
+        tmp_path, config={"huggingface:token": "hf_x"}, secret_config_keys=["huggingface:token"]
+    )
 
     assert only.urn == f"urn:pulumi:stack::demo-project::{THING}::only"
-    assert only.plain_inputs() == {"name": "only", "region": "ap-south-1", "cwd": tmp_path.name, "token": "hf_x"}
+    assert only.plain_inputs() == {
+        "name": "only",
+        "region": "ap-south-1",
+        "cwd": tmp_path.name,
+        "token": "hf_x",
+    }
     assert only.secret_keys == {"__provider", "token"}
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import grpc
 import pytest
+import toy_providers
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-import toy_providers
 from conftest import CONTRACT_DIR, provider_input, start_toy_server
 from pulumi_huggingface.testing import (
     CheckFailure,
@@ -61,7 +61,9 @@ def test_check_failures_come_back_with_property_and_reason(
     assert response.failures == [CheckFailure("name", "name is taken")]
 
 
-def test_check_in_preview_passes_unknowns_through(toy_server: ProviderServer, file_backed: dict[str, Any]) -> None:
+def test_check_in_preview_passes_unknowns_through(
+    toy_server: ProviderServer, file_backed: dict[str, Any]
+) -> None:
     """An input that depends on an unresolved output reaches check() as Unknown and comes back unknown."""
     response = toy_server.check(urn("u"), {}, {**file_backed, "name": "u", "size": Unknown()}, preview=True)
 
@@ -71,7 +73,9 @@ def test_check_in_preview_passes_unknowns_through(toy_server: ProviderServer, fi
     assert response.inputs["name"] == "u"
 
 
-def test_unknowns_are_refused_outside_a_preview(toy_server: ProviderServer, file_backed: dict[str, Any]) -> None:
+def test_unknowns_are_refused_outside_a_preview(
+    toy_server: ProviderServer, file_backed: dict[str, Any]
+) -> None:
     """The engine never sends an unknown to Create; the harness refuses to as well."""
     with pytest.raises(ValueError, match="preview"):
         toy_server.create(urn("u"), {**file_backed, "name": "u", "size": Unknown()})
@@ -111,8 +115,12 @@ def test_create_read_update_delete_round_trip(
     inputs = {**file_backed, "name": "crud", "size": "S"}
     created = toy_server.create(urn("crud"), inputs)
     assert created.id.startswith("crud-")
-    assert public(created.outs) == {"name": "crud", "size": "S", "created_at": pytest.approx(
-        created.outs["created_at"]), "generation": 1}
+    assert public(created.outs) == {
+        "name": "crud",
+        "size": "S",
+        "created_at": pytest.approx(created.outs["created_at"]),
+        "generation": 1,
+    }
     assert created.outs["__provider"] == inputs["__provider"]
 
     read = toy_server.read(urn("crud"), created.id, created.outs, inputs)
@@ -120,7 +128,9 @@ def test_create_read_update_delete_round_trip(
     assert public(read.outs) == public(created.outs)
     assert read.inputs is not None and public(read.inputs) == {"name": "crud", "size": "S"}
 
-    updated = toy_server.update(urn("crud"), created.id, created.outs, {**inputs, "size": "M"}, old_inputs=inputs)
+    updated = toy_server.update(
+        urn("crud"), created.id, created.outs, {**inputs, "size": "M"}, old_inputs=inputs
+    )
     assert updated["size"] == "M"
     assert updated["generation"] == 2
 
@@ -160,7 +170,9 @@ def test_a_failing_configure_fails_the_first_call_that_unpickles_the_provider() 
     with start_toy_server() as server:
         server.configure({})
         with pytest.raises(ProviderCallError, match="toy configure refused: no credentials"):
-            server.check(urn("c"), {}, {**provider_input(toy_providers.FailingConfigureProvider()), "name": "c"})
+            server.check(
+                urn("c"), {}, {**provider_input(toy_providers.FailingConfigureProvider()), "name": "c"}
+            )
 
 
 def test_calls_before_configure_are_refused() -> None:
@@ -169,7 +181,9 @@ def test_calls_before_configure_are_refused() -> None:
         server.check(urn("x"), {}, {"name": "x"})
 
 
-def test_stderr_is_captured_while_the_server_runs(toy_server: ProviderServer, file_backed: dict[str, Any]) -> None:
+def test_stderr_is_captured_while_the_server_runs(
+    toy_server: ProviderServer, file_backed: dict[str, Any]
+) -> None:
     """Provider output on stderr (pulumi.log, prints, tracebacks) can be scanned during the test."""
     toy_server.check(urn("loud"), {}, {**file_backed, "name": "loud-marker"})
 
@@ -185,8 +199,9 @@ def test_kill_mid_create_fails_the_call_and_leaves_no_process() -> None:
 
         def create() -> None:
             try:
-                server.create(urn("slow"), {**provider_input(toy_providers.SlowProvider()), "name": "slow",
-                                            "sleep": 60})
+                server.create(
+                    urn("slow"), {**provider_input(toy_providers.SlowProvider()), "name": "slow", "sleep": 60}
+                )
             except BaseException as error:
                 outcome.append(error)
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
-
 import toy_providers
+
 from conftest import provider_input, start_toy_server
 from pulumi_huggingface import _server
 from pulumi_huggingface._server import PoolState, widen_server_pool
@@ -74,8 +73,10 @@ def test_the_installed_sdk_and_grpcio_have_the_internals_widening_relies_on() ->
     """Fails when a new pulumi or grpcio changes the server's pool: the fallback must not go unnoticed."""
     with start_toy_server() as server:
         server.configure({})
-        server.create(make_urn("pulumi-python:dynamic:Resource", "one"),
-                      {**provider_input(toy_providers.WideSlowProvider()), "name": "one", "sleep": 0})
+        server.create(
+            make_urn("pulumi-python:dynamic:Resource", "one"),
+            {**provider_input(toy_providers.WideSlowProvider()), "name": "one", "sleep": 0},
+        )
 
         (widened,) = toy_providers.events(server.stderr_text(), "widen")
         assert widened == {"method": "widen", "status": "widened", "max_workers": 64, "reason": ""}

@@ -128,7 +128,11 @@ class FileBackedProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Rewrite the file with the new inputs and a bumped generation."""
         emit("update", id=id_, olds=_public(olds), news=_public(news))
-        outs = {**_public(news), "created_at": olds.get("created_at"), "generation": olds.get("generation", 0) + 1}
+        outs = {
+            **_public(news),
+            "created_at": olds.get("created_at"),
+            "generation": olds.get("generation", 0) + 1,
+        }
         self._path(id_).write_text(json.dumps(outs))
         return UpdateResult(outs)
 

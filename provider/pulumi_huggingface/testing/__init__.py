@@ -9,6 +9,16 @@
   `pulumi preview --diff` does.
 """
 
+from pulumi_huggingface.testing.engine import (
+    Deployment,
+    DeploymentError,
+    Plan,
+    RefreshResult,
+    ResourceState,
+    Step,
+    StepOp,
+)
+from pulumi_huggingface.testing.program import EchoMocks, RegisteredResource, run_program
 from pulumi_huggingface.testing.provider_server import (
     CheckFailure,
     CheckResponse,
@@ -20,16 +30,6 @@ from pulumi_huggingface.testing.provider_server import (
     ReadResponse,
     make_urn,
 )
-from pulumi_huggingface.testing.engine import (
-    Deployment,
-    DeploymentError,
-    Plan,
-    RefreshResult,
-    ResourceState,
-    Step,
-    StepOp,
-)
-from pulumi_huggingface.testing.program import EchoMocks, RegisteredResource, run_program
 from pulumi_huggingface.testing.render import render_plan
 
 __all__ = [

@@ -45,17 +45,17 @@ class Goal(Protocol):
     """What the program asks for, per resource (`RegisteredResource` is one)."""
 
     @property
-    def urn(self) -> str: ...  # noqa: D102
+    def urn(self) -> str: ...
     @property
-    def type(self) -> str: ...  # noqa: D102
+    def type(self) -> str: ...
     @property
-    def inputs(self) -> dict[str, Any]: ...  # noqa: D102
+    def inputs(self) -> dict[str, Any]: ...
     @property
-    def dependencies(self) -> list[str]: ...  # noqa: D102
+    def dependencies(self) -> list[str]: ...
     @property
-    def delete_before_replace(self) -> bool: ...  # noqa: D102
+    def delete_before_replace(self) -> bool: ...
     @property
-    def ignore_changes(self) -> list[str]: ...  # noqa: D102
+    def ignore_changes(self) -> list[str]: ...
 
 
 class StepOp(enum.Enum):
@@ -298,7 +298,9 @@ class Deployment:
     @classmethod
     def from_json(cls, server: ProviderServer, text: str, *, max_parallel: int = 64) -> Deployment:
         """Rebuild a deployment from `to_json` output."""
-        return cls(server, state=[ResourceState.from_json(d) for d in json.loads(text)], max_parallel=max_parallel)
+        return cls(
+            server, state=[ResourceState.from_json(d) for d in json.loads(text)], max_parallel=max_parallel
+        )
 
     def preview(self, resources: Sequence[Goal]) -> Plan:
         """Compute the plan without applying it (Check and Diff only)."""
@@ -356,12 +358,17 @@ class Deployment:
                     op = StepOp.DELETE
                 else:
                     changed = strip_secrets(response.outs) != strip_secrets(old.outputs) or (
-                        response.inputs is not None and strip_secrets(response.inputs) != strip_secrets(old.inputs)
+                        response.inputs is not None
+                        and strip_secrets(response.inputs) != strip_secrets(old.inputs)
                     )
                     op = StepOp.UPDATE if changed else StepOp.SAME
                     self._state[urn] = ResourceState(
-                        urn, old.type, response.id, response.inputs if response.inputs is not None else old.inputs,
-                        response.outs, old.dependencies,
+                        urn,
+                        old.type,
+                        response.id,
+                        response.inputs if response.inputs is not None else old.inputs,
+                        response.outs,
+                        old.dependencies,
                     )
                 results[urn] = RefreshResult(urn, op, old.outputs, response.outs, response.inputs)
             return True
@@ -403,15 +410,30 @@ class Deployment:
                             this.error = f"plugin returned empty resource.ID from create '{urn}'"
                             return False
                         this.new_id = created.id
-                        self._put(ResourceState(urn, goal.type, created.id, checked.inputs, created.outs,
-                                                list(goal.dependencies)))
+                        self._put(
+                            ResourceState(
+                                urn,
+                                goal.type,
+                                created.id,
+                                checked.inputs,
+                                created.outs,
+                                list(goal.dependencies),
+                            )
+                        )
                     return True
                 this.id, this.old_inputs = old.id, old.inputs
                 if not preview:
                     this.new_id = old.id
                 record("Diff", urn)
-                diff = self.server.diff(urn, old.id, old.outputs, checked.inputs, old_inputs=old.inputs,
-                                        ignore_changes=goal.ignore_changes, preview=preview)
+                diff = self.server.diff(
+                    urn,
+                    old.id,
+                    old.outputs,
+                    checked.inputs,
+                    old_inputs=old.inputs,
+                    ignore_changes=goal.ignore_changes,
+                    preview=preview,
+                )
                 this.diff = diff
                 changes = diff.changes
                 if changes is None:
@@ -423,17 +445,29 @@ class Deployment:
                 if not changes:
                     this.op = StepOp.SAME
                     if not preview:
-                        self._put(ResourceState(urn, goal.type, old.id, checked.inputs, old.outputs,
-                                                list(goal.dependencies)))
+                        self._put(
+                            ResourceState(
+                                urn, goal.type, old.id, checked.inputs, old.outputs, list(goal.dependencies)
+                            )
+                        )
                     return True
                 if not diff.replaces:
                     this.op = StepOp.UPDATE
                     if not preview:
                         record("Update", urn)
-                        outs = self.server.update(urn, old.id, old.outputs, checked.inputs, old_inputs=old.inputs,
-                                                  ignore_changes=goal.ignore_changes)
-                        self._put(ResourceState(urn, goal.type, old.id, checked.inputs, outs,
-                                                list(goal.dependencies)))
+                        outs = self.server.update(
+                            urn,
+                            old.id,
+                            old.outputs,
+                            checked.inputs,
+                            old_inputs=old.inputs,
+                            ignore_changes=goal.ignore_changes,
+                        )
+                        self._put(
+                            ResourceState(
+                                urn, goal.type, old.id, checked.inputs, outs, list(goal.dependencies)
+                            )
+                        )
                     return True
                 this.op = StepOp.REPLACE
                 this.replaces = list(diff.replaces)
@@ -454,8 +488,11 @@ class Deployment:
                 if not this.delete_before_replace:
                     with replaced_lock:
                         replaced.append(old)
-                self._put(ResourceState(urn, goal.type, created.id, checked.inputs, created.outs,
-                                        list(goal.dependencies)))
+                self._put(
+                    ResourceState(
+                        urn, goal.type, created.id, checked.inputs, created.outs, list(goal.dependencies)
+                    )
+                )
                 return True
             except ProviderCallError as error:
                 this.error = error.details
@@ -482,7 +519,8 @@ class Deployment:
     ) -> None:
         by_urn = {s.urn: s for s in doomed}
         steps = {
-            s.urn: Step(urn=s.urn, type=s.type, op=StepOp.DELETE, id=s.id, old_inputs=s.inputs) for s in doomed
+            s.urn: Step(urn=s.urn, type=s.type, op=StepOp.DELETE, id=s.id, old_inputs=s.inputs)
+            for s in doomed
         }
         # Reverse order: a resource is deleted once everything that depends on it is gone.
         dependents: dict[str, set[str]] = {urn: set() for urn in by_urn}
@@ -516,4 +554,3 @@ class Deployment:
                 self.server.delete(old.urn, old.id, old.outputs, old_inputs=old.inputs)
             except ProviderCallError as error:
                 plan.step(old.urn).error = f"deleting the replaced resource {old.id}: {error.details}"
-

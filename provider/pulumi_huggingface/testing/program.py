@@ -102,7 +102,7 @@ class RegisteredResource:
 def _from_wire(value: Any) -> Any:
     # Keeps secret markers where they are (rpc.deserialize_properties hoists nested ones).
     if isinstance(value, str) and value == rpc.UNKNOWN:
-        return Unknown()
+        return Unknown()  # type: ignore[no-untyped-call]
     if isinstance(value, dict):
         return {k: _from_wire(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -173,7 +173,9 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
         return super().make_urn(parent, type_, name)
 
     def _record(self, request: Any, urn: str, outputs: dict[str, Any], **extra: Any) -> None:
-        inputs = struct_to_inputs(request.properties if extra.get("lookup_id") is not None else request.object)
+        inputs = struct_to_inputs(
+            request.properties if extra.get("lookup_id") is not None else request.object
+        )
         resource = RegisteredResource(
             type=request.type,
             name=request.name,
@@ -189,13 +191,13 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
         with self._lock:
             self.recorded.append(resource)
 
-    def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+    def Invoke(self, request: Any) -> Any:
         self._with_thread_loop()
-        return super().Invoke(request)
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         self._with_thread_loop()
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != ROOT_STACK_TYPE:
             self._record(
                 request,
@@ -209,9 +211,9 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
             )
         return response
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+    def ReadResource(self, request: Any) -> Any:
         self._with_thread_loop()
-        response = super().ReadResource(request)
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
         self._record(request, response.urn, struct_to_inputs(response.properties), lookup_id=request.id)
         return response
 

@@ -25,9 +25,9 @@ import atexit
 import json
 import os
 import secrets
+import select
 import shutil
 import subprocess
-import select
 import sys
 import tempfile
 import threading
@@ -303,7 +303,9 @@ class ProviderServer:
             self._names = {"stdout": self._process.stdout.fileno(), "stderr": self._process.stderr.fileno()}
             self._output = {fd: bytearray() for fd in self._names.values()}
             self._open_fds = set(self._names.values())
-            self._pump_thread = threading.Thread(target=self._pump, name="provider-server-output", daemon=True)
+            self._pump_thread = threading.Thread(
+                target=self._pump, name="provider-server-output", daemon=True
+            )
             self._pump_thread.start()
             self.port = self._wait_for_port()
             self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}", options=_GRPC_CHANNEL_OPTIONS)
@@ -533,7 +535,9 @@ class ProviderServer:
             bag = strip_secrets(bag)
         return to_struct(bag, keep_unknowns=keep_unknowns)
 
-    def _incoming(self, struct: Any, sent: Mapping[str, Any] | None, *, keep_unknowns: bool) -> dict[str, Any]:
+    def _incoming(
+        self, struct: Any, sent: Mapping[str, Any] | None, *, keep_unknowns: bool
+    ) -> dict[str, Any]:
         values = from_struct(struct, keep_unknowns=keep_unknowns)
         if not self.accepts_secrets and sent and contains_secrets(dict(sent)):
             values = annotate_secrets(values, sent)
@@ -632,7 +636,9 @@ class ProviderServer:
                 preview=False,
             ),
         )
-        return CreateResponse(str(response.id), self._incoming(response.properties, props, keep_unknowns=False))
+        return CreateResponse(
+            str(response.id), self._incoming(response.properties, props, keep_unknowns=False)
+        )
 
     def read(
         self, urn: str, id: str, props: Mapping[str, Any], inputs: Mapping[str, Any] | None = None
@@ -657,7 +663,9 @@ class ProviderServer:
             ),
         )
         new_inputs = (
-            self._incoming(response.inputs, inputs, keep_unknowns=False) if response.HasField("inputs") else None
+            self._incoming(response.inputs, inputs, keep_unknowns=False)
+            if response.HasField("inputs")
+            else None
         )
         return ReadResponse(
             str(response.id), self._incoming(response.properties, props, keep_unknowns=False), new_inputs
@@ -732,4 +740,3 @@ class ProviderServer:
                 timeout=timeout,
             ),
         )
-

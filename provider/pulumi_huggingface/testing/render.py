@@ -83,8 +83,10 @@ def _diff_lines(old: Mapping[str, Any], new: Mapping[str, Any], indent: str) -> 
         else:
             before, after = old[key], new[key]
             nested = (
-                isinstance(before, Mapping) and isinstance(after, Mapping)
-                and not is_secret(before) and not is_secret(after)
+                isinstance(before, Mapping)
+                and isinstance(after, Mapping)
+                and not is_secret(before)
+                and not is_secret(after)
             )
             if nested:
                 lines.append(f"{indent}~ {label}: {{")
