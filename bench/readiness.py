@@ -5,6 +5,9 @@ with seeded random provisioning times; the emulator is reset (and its draws rese
 two, so both see the same provisioning times. Lag is the time from the emulator marking an endpoint
 running to the wait returning; GETs are what the emulator served.
 
+Our side is the watcher called directly (client + `EndpointWatcher`), the provider's Create through
+the real provider server (`python -m pulumi.dynamic` over gRPC, as `pulumi up` drives it), or both.
+
 Run from the repository root:
     .venv/bin/python bench/readiness.py --endpoints 30 --provision-seconds 2..20 --seed 7
 """
@@ -57,6 +60,19 @@ def run_watcher(server: EmulatorServer, names: Sequence[str]) -> dict[str, float
         return _in_threads(names, one)
     finally:
         client.close()
+
+
+def run_provider(server: EmulatorServer, names: Sequence[str]) -> dict[str, float]:
+    """Check and Create each endpoint through the real provider server; return when each create ended."""
+    from _provider import check_and_create, provider_server
+
+    with provider_server(server) as provider:
+
+        def one(name: str) -> float:
+            check_and_create(provider, name)
+            return time.time()
+
+        return _in_threads(names, one)
 
 
 def run_hub_wait(server: EmulatorServer, names: Sequence[str]) -> dict[str, float]:
@@ -126,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--provision-seconds", default="2..20", help="S or LOW..HIGH (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--via",
+        choices=("watcher", "provider", "both"),
+        default="both",
+        help="our side: the watcher called directly, the provider server's Create, or both (default)",
+    )
+    parser.add_argument(
         "--list-page-size",
         type=int,
         default=20,
@@ -140,7 +162,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         provision_seconds=parse_provision_seconds(args.provision_seconds),
         list_page_size=args.list_page_size,
     ) as server:
-        ours = measure(server, "watcher", run_watcher, args.endpoints)
+        rows = []
+        if args.via in ("watcher", "both"):
+            rows.append(("EndpointWatcher", measure(server, "watcher", run_watcher, args.endpoints)))
+        if args.via in ("provider", "both"):
+            rows.append(("provider server Create", measure(server, "provider", run_provider, args.endpoints)))
         hub = measure(server, "hub", run_hub_wait, args.endpoints)
 
     print(
@@ -148,17 +174,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"(seed {args.seed}), list pages of {args.list_page_size}"
     )
     print(f"{'':28}{'lag median':>12}{'p90':>8}{'max':>8}{'control GETs/ep':>17}{'health GETs/ep':>16}")
-    for label, row in (("EndpointWatcher", ours), ("huggingface_hub wait()", hub)):
+    for label, row in [*rows, ("huggingface_hub wait()", hub)]:
         lag = row["lag"]
         print(
             f"{label:28}{lag['median']:>11.2f}s{lag['p90']:>7.2f}s{lag['max']:>7.2f}s"
             f"{row['control']:>17.2f}{row['data']:>16.2f}"
         )
-    all_gets = (ours["control"] + ours["data"]) / (hub["control"] + hub["data"])
-    print(
-        f"lag median ratio (watcher / wait()): {ours['lag']['median'] / hub['lag']['median']:.2f}; "
-        f"GETs per endpoint ratio (all GETs): {all_gets:.2f}"
-    )
+    for label, ours in rows:
+        all_gets = (ours["control"] + ours["data"]) / (hub["control"] + hub["data"])
+        print(
+            f"{label} / wait(): lag median ratio {ours['lag']['median'] / hub['lag']['median']:.2f}, "
+            f"GETs per endpoint ratio {all_gets:.2f}"
+        )
 
 
 if __name__ == "__main__":
