@@ -19,10 +19,11 @@ all hold:
   `_adjust_thread_count` (called on each submit) spawns threads up to `_max_workers`.
 
 When anything differs, concurrency falls back to the SDK's four workers and one warning line says
-so on stderr (the CLI shows plugin stderr). The shape checked is the same in every pulumi release
-from 3.120 to 3.272 (the pool line in `main()` has not changed) with grpcio's `_Server._state.
-thread_pool` as in grpcio 1.6x to 1.85; a contract test fails when a new SDK or grpcio breaks
-these expectations, so the fallback is never silent in CI.
+so on stderr (the CLI shows plugin stderr). Supported range: the SDK side is the same in every
+pulumi release from 3.120 to 3.272 (the pool line in `main()` has not changed); the gRPC side
+(`_Server._state.thread_pool`, `maximum_concurrent_rpcs`, the generic handlers) was verified against
+grpcio 1.85. A contract test fails when a new SDK or grpcio breaks these expectations, so the
+fallback is never silent in CI.
 
 The executor's threads are created lazily per submitted call, so a wider limit costs nothing
 until calls actually overlap.
