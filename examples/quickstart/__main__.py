@@ -1,4 +1,8 @@
-"""A small CPU Inference Endpoint serving a sentiment classifier, scaling to zero after 15 idle minutes."""
+"""A small CPU Inference Endpoint serving a sentiment classifier, scaling to zero after 15 idle minutes.
+
+The idle time is stack config (`scaleToZeroTimeout`), so changing it is a one-line config change that
+previews as an in-place update.
+"""
 
 import pulumi
 
@@ -18,7 +22,7 @@ endpoint = InferenceEndpoint(
     instance_size=config.get("instanceSize") or "x2",
     min_replica=0,
     max_replica=1,
-    scale_to_zero_timeout=15,
+    scale_to_zero_timeout=config.get_int("scaleToZeroTimeout") or 15,
     tags=["quickstart"],
 )
 
