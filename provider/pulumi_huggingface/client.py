@@ -374,7 +374,7 @@ class EndpointsClient:
         Raises:
             NotFoundError: No such endpoint (or namespace).
         """
-        return self._json_object("GET", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT)
+        return self._endpoint("GET", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT)
 
     def create_endpoint(self, namespace: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Create an endpoint (``POST /endpoint/{namespace}``) and return it as the server stored it.
@@ -391,7 +391,7 @@ class EndpointsClient:
             TransportError: With ``request_may_have_reached_server`` True, the endpoint may exist.
         """
         url = self.api_url + f"/endpoint/{_segment(namespace, 'namespace')}"
-        return self._json_object("POST", url, _ROUTE_LIST, json=dict(payload), idempotent=False)
+        return self._endpoint("POST", url, _ROUTE_LIST, json=dict(payload), idempotent=False)
 
     def update_endpoint(self, namespace: str, name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Update an endpoint (``PUT /endpoint/{namespace}/{name}``); the server merges the payload.
@@ -401,9 +401,7 @@ class EndpointsClient:
             name: The endpoint name.
             payload: Only the keys to change, in the API's JSON shape; ``None`` values clear a key.
         """
-        return self._json_object(
-            "PUT", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, json=dict(payload)
-        )
+        return self._endpoint("PUT", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, json=dict(payload))
 
     def delete_endpoint(self, namespace: str, name: str) -> None:
         """Delete an endpoint (``DELETE /endpoint/{namespace}/{name}``).
@@ -416,7 +414,7 @@ class EndpointsClient:
 
     def pause_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
         """Pause an endpoint (``POST .../pause``): no replicas, no billing, until resumed."""
-        return self._json_object("POST", self._endpoint_url(namespace, name) + "/pause", _ROUTE_PAUSE)
+        return self._endpoint("POST", self._endpoint_url(namespace, name) + "/pause", _ROUTE_PAUSE)
 
     def resume_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
         """Resume a paused or scaled-to-zero endpoint (``POST .../resume``).
@@ -424,11 +422,11 @@ class EndpointsClient:
         Raises:
             BadRequestError: Among others when it is already running (the message says "already running").
         """
-        return self._json_object("POST", self._endpoint_url(namespace, name) + "/resume", _ROUTE_RESUME)
+        return self._endpoint("POST", self._endpoint_url(namespace, name) + "/resume", _ROUTE_RESUME)
 
     def scale_to_zero_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
         """Scale an endpoint to zero replicas (``POST .../scale-to-zero``); a request wakes it."""
-        return self._json_object(
+        return self._endpoint(
             "POST", self._endpoint_url(namespace, name) + "/scale-to-zero", _ROUTE_SCALE_TO_ZERO
         )
 
@@ -455,6 +453,31 @@ class EndpointsClient:
     ) -> dict[str, Any]:
         response = self._send(method, url, route, json=json, idempotent=idempotent)
         return self._decode_object(response)
+
+    def _endpoint(
+        self,
+        method: str,
+        url: str,
+        route: str,
+        *,
+        json: dict[str, Any] | None = None,
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
+        """Send a request answered with one endpoint, and check that the answer is one.
+
+        Every endpoint the API sends has a string ``name`` and a ``status`` object with a string
+        ``state`` ([D] huggingface_hub's ``from_raw`` requires them). Anything else (``{}``, an error
+        object served with 200, a list) is refused here, so that no caller mistakes it for an endpoint
+        whose every setting was removed.
+        """
+        response = self._send(method, url, route, json=json, idempotent=idempotent)
+        data = self._decode_object(response)
+        status = data.get("status")
+        if not isinstance(data.get("name"), str):
+            self._unexpected(response, 'an endpoint without a "name" string')
+        if not isinstance(status, dict) or not isinstance(status.get("state"), str):
+            self._unexpected(response, 'an endpoint without a "status.state" string')
+        return data
 
     def _send(
         self,

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import enum
 import os
 import re
+import secrets as random_source
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, NoReturn
@@ -46,12 +48,15 @@ from pulumi_huggingface.errors import (
     DeadlineExceededError,
     HuggingFaceError,
     NotFoundError,
+    RateLimitedError,
     ServerError,
     TransportError,
+    UnexpectedResponseError,
 )
 from pulumi_huggingface.schema import (
     FIELDS,
     FIELDS_BY_NAME,
+    INTERNAL_CREATION_TOKEN,
     INTERNAL_DEFAULTS,
     INTERNAL_RESOURCE_NAME,
     Mutability,
@@ -68,7 +73,32 @@ _SHORT_VALUE: Final = 4
 # After a create whose answer was lost, the API may take a moment to list the endpoint.
 _LOST_CREATE_LOOKS: Final = 3
 _LOST_CREATE_GAP_SECONDS: Final = 5.0
-_INTERNAL_KEYS: Final = (INTERNAL_DEFAULTS, INTERNAL_RESOURCE_NAME)
+# A create whose answer was lost, and whose name is then free, is sent again at most this often in all.
+_LOST_CREATE_POSTS: Final = 3
+# How long a 409 on a name that reads as absent (held after a delete) is retried, and how often.
+_NAME_RELEASE_SECONDS: Final = 120.0
+_NAME_RELEASE_GAP_SECONDS: Final = 5.0
+# After a 409 on a busy endpoint: a pause between its settling and the retried request.
+_CONFLICT_GAP_SECONDS: Final = 1.0
+# States from which a 409 for a busy endpoint no longer applies.
+_NOT_TRANSITIONAL: Final = frozenset({"running", "paused", "scaledToZero", "failed", "updateFailed"})
+_INTERNAL_KEYS: Final = (INTERNAL_DEFAULTS, INTERNAL_RESOURCE_NAME, INTERNAL_CREATION_TOKEN)
+# 16 bytes of randomness: no two resources ever share a token by chance.
+_TOKEN_BYTES: Final = 16
+_TOKEN: Final = re.compile(r"[0-9a-f]{16,64}")
+
+
+class _Origin(enum.Enum):
+    """Where the endpoint a create continues with came from."""
+
+    CREATED = "created"  # the POST made it just now
+    RECOVERED = "recovered"  # it carries this resource's owner tag: an earlier attempt made it
+    ADOPTED = "adopted"  # someone else's, taken over because adopt_existing is set
+
+
+def _status_of(endpoint: Mapping[str, Any]) -> Mapping[str, Any]:
+    status = endpoint.get("status")
+    return status if isinstance(status, Mapping) else {}
 
 
 class EndpointOperationError(HuggingFaceError):
@@ -80,6 +110,11 @@ class EndpointOperationError(HuggingFaceError):
 
 
 ClientFactory = Callable[[Settings], EndpointsClient]
+
+
+def _strings(value: Any) -> list[str]:
+    """The strings of a list-valued internal input, ignoring anything else a hostile program sent."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, (list, tuple)) else []
 
 
 def _is_unknown(value: Any) -> bool:
@@ -322,7 +357,10 @@ class InferenceEndpointProvider(ResourceProvider):
                     "endpoint gets. Write type='authenticated' to silence this warning."
                 )
                 inputs["type"] = "authenticated"
-            self._choose_name(_plain(olds or {}), inputs)
+            previous = _plain(olds or {})
+            previous = previous if isinstance(previous, dict) else {}
+            self._choose_name(previous, inputs)
+            self._choose_token(previous, inputs)
             problems = validation.validate(inputs, is_unknown=_is_unknown)
             return CheckResult(
                 inputs, [CheckFailure(problem.property, problem.reason) for problem in problems]
@@ -330,16 +368,31 @@ class InferenceEndpointProvider(ResourceProvider):
 
     @staticmethod
     def _choose_name(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
-        defaulted = [key for key in inputs.get(INTERNAL_DEFAULTS) or [] if key != "name"]
+        defaulted = [key for key in _strings(inputs.get(INTERNAL_DEFAULTS)) if key != "name"]
         if inputs.get("name") is None:
             # Keep the name generated on an earlier run; a replacement re-checks without olds and
             # so gets a fresh suffix, letting the new endpoint exist beside the old one.
-            previous = olds.get("name") if "name" in (olds.get(INTERNAL_DEFAULTS) or []) else None
+            previous = olds.get("name") if "name" in _strings(olds.get(INTERNAL_DEFAULTS)) else None
             resource_name = inputs.get(INTERNAL_RESOURCE_NAME)
             resource_name = resource_name if isinstance(resource_name, str) else "endpoint"
             inputs["name"] = previous or validation.autoname(resource_name)
             defaulted.append("name")
         inputs[INTERNAL_DEFAULTS] = sorted(defaulted)
+
+    @staticmethod
+    def _choose_token(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
+        """Keep the resource's creation token, or choose one for a resource about to be created.
+
+        Olds without a token belong to a resource created before tokens existed: it gets none,
+        since its endpoint carries no tag to match. A token in the program's own inputs is never
+        trusted: only check chooses them.
+        """
+        previous = olds.get(INTERNAL_CREATION_TOKEN)
+        inputs.pop(INTERNAL_CREATION_TOKEN, None)
+        if isinstance(previous, str) and _TOKEN.fullmatch(previous):
+            inputs[INTERNAL_CREATION_TOKEN] = previous
+        elif not olds:
+            inputs[INTERNAL_CREATION_TOKEN] = random_source.token_hex(_TOKEN_BYTES)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Compare the previous outputs with the new inputs, driven by `schema.FIELDS`."""
@@ -367,12 +420,22 @@ class InferenceEndpointProvider(ResourceProvider):
     # --- create ------------------------------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Create the endpoint (or adopt an existing one) and wait until it has settled."""
+        """Create the endpoint (or take over one this resource already made) and wait until it settles.
+
+        Transactional, because the engine keeps nothing of a create that raises: when this raises,
+        no endpoint made by this call is left behind, or the message names the one that is and how
+        to remove it. An endpoint carrying this resource's owner tag (one an interrupted create of
+        the same inputs left) is taken over instead of failing on its name.
+        """
         props = _plain(props)
         with self._guard(props) as scrub:
             client = self._api()
             namespace = self._namespace(props.get("namespace"))
-            name = props["name"]
+            name = props.get("name")
+            if not isinstance(name, str) or not name:
+                raise EndpointOperationError(
+                    "The endpoint has no name: create received inputs that check did not produce."
+                )
             timeouts = validation.resolve_timeouts(props.get("timeouts"))
             deadline = waiting.Deadline(timeouts["create"], self._clock)
             progress = self._progress(scrub)
@@ -380,75 +443,208 @@ class InferenceEndpointProvider(ResourceProvider):
 
             adopt = bool(props.get("adopt_existing"))
             existing = self._find(client, namespace, name) if adopt else None
-            endpoint: dict[str, Any] = {}
-            if existing is None:
-                endpoint, existing = self._post(client, namespace, name, props, adopt=adopt)
-            if existing is not None:
+            if existing is not None and not self._owned(existing, props):
                 settled = self._adopt(client, namespace, name, props, existing, deadline, progress)
             else:
-                settled = self._settle_created(
-                    client, namespace, name, props, endpoint, timeouts, deadline, progress
-                )
-            outs = self._outputs(namespace, props, settled, applied=True)
-            return CreateResult(f"{namespace}/{name}", outs)
-
-    def _post(
-        self, client: EndpointsClient, namespace: str, name: str, props: Mapping[str, Any], *, adopt: bool
-    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """POST the endpoint; return (created, None), or (_, existing) when adopting after a conflict."""
-        try:
-            return client.create_endpoint(namespace, schema.create_payload(props)), None
-        except ConflictError:
-            existing = self._find(client, namespace, name)
-            if existing is None:
-                raise  # a quota or another conflict: the server's message says which
-            if adopt:
-                return {}, existing
-            raise EndpointOperationError(
-                f"An inference endpoint named {namespace}/{name} already exists. To manage it with this "
-                "program, set adopt_existing=True on the resource and run again (the declared configuration "
-                "is then applied to it); otherwise choose another name, or leave `name` out to get a "
-                "generated one."
-            ) from None
-        except (ServerError, TransportError) as exc:
-            if isinstance(exc, TransportError) and not exc.request_may_have_reached_server:
-                raise
-            # The POST may have been acted on: look before anything else, never POST again.
-            for look in range(_LOST_CREATE_LOOKS):
-                if look:
-                    self._clock.sleep(_LOST_CREATE_GAP_SECONDS)
-                found = self._find(client, namespace, name)
-                if found is not None:
-                    self._info(
-                        f"huggingface: the answer to creating endpoint {namespace}/{name} was lost, but the "
-                        "endpoint exists: continuing with it"
+                if existing is None:
+                    endpoint, origin = self._post(client, namespace, name, props, deadline, adopt=adopt)
+                else:
+                    endpoint, origin = existing, _Origin.RECOVERED
+                if origin is _Origin.ADOPTED:
+                    settled = self._adopt(client, namespace, name, props, endpoint, deadline, progress)
+                else:
+                    settled = self._settle_ours(
+                        client, namespace, name, props, endpoint, origin, timeouts, deadline, progress
                     )
-                    return found, None
-            raise EndpointOperationError(
-                f"Creating inference endpoint {namespace}/{name} got no usable answer ({exc}), "
-                "and no endpoint "
-                "of that name exists, so nothing was created. Run `pulumi up` again."
-            ) from None
+            outs = self._outputs(namespace, props, settled, applied=True)
+            return CreateResult(f"{namespace}/{name}", self._scrub_outputs(outs, scrub))
 
     @staticmethod
-    def _find(client: EndpointsClient, namespace: str, name: str) -> dict[str, Any] | None:
-        try:
-            return client.get_endpoint(namespace, name)
-        except NotFoundError:
-            return None
+    def _owned(endpoint: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+        """Whether the endpoint carries this resource's owner tag (see `schema.INTERNAL_CREATION_TOKEN`)."""
+        tag = schema.owner_tag(props.get(INTERNAL_CREATION_TOKEN))
+        return tag is not None and tag in schema.owner_tags(endpoint)
 
-    def _settle_created(
+    def _post(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        props: Mapping[str, Any],
+        deadline: waiting.Deadline,
+        *,
+        adopt: bool,
+    ) -> tuple[dict[str, Any], _Origin]:
+        """POST the endpoint and establish what exists afterwards.
+
+        Returns the endpoint and where it came from: created now, recovered (ours, made by an earlier
+        attempt whose answer was lost), or adopted (someone else's, with ``adopt_existing``).
+
+        A POST is sent again only once a GET has shown that the name is free: names are unique in a
+        namespace and the owner tag tells our endpoint from anyone else's, so a second POST can never
+        make a second endpoint, and a first one that lands late is recognised as ours.
+        """
+        payload = schema.create_payload(props)
+        owned = schema.owner_tag(props.get(INTERNAL_CREATION_TOKEN)) is not None
+        lost_answers = 0
+        held_since: float | None = None
+        while True:
+            try:
+                return client.create_endpoint(namespace, payload), _Origin.CREATED
+            except ConflictError as exc:
+                existing = self._look_up_after_post(client, namespace, name)
+                if existing is None:
+                    held_since = self._wait_for_held_name(exc, namespace, name, deadline, held_since)
+                    continue
+                return existing, self._claim(existing, namespace, name, props, adopt=adopt)
+            except (ServerError, TransportError, UnexpectedResponseError) as exc:
+                if isinstance(exc, TransportError) and not exc.request_may_have_reached_server:
+                    raise
+                lost_answers += 1
+                found = self._look_up_after_post(client, namespace, name, looks=_LOST_CREATE_LOOKS, lost=exc)
+                if found is not None:
+                    origin = self._claim(found, namespace, name, props, adopt=adopt, lost=True)
+                    if origin is _Origin.RECOVERED:
+                        self._info(
+                            f"huggingface: the answer to creating endpoint {namespace}/{name} was lost, but "
+                            "the endpoint exists and carries this resource's owner tag: continuing with it"
+                        )
+                    return found, origin
+                if not owned or lost_answers >= _LOST_CREATE_POSTS or deadline.expired():
+                    raise EndpointOperationError(
+                        f"Creating inference endpoint {namespace}/{name} got no usable answer ({exc}), "
+                        "and no endpoint of that name exists, so nothing was created. Run `pulumi up` again."
+                    ) from None
+                self._info(
+                    f"huggingface: the answer to creating endpoint {namespace}/{name} was lost and no "
+                    "endpoint of that name exists: sending the create again"
+                )
+
+    def _look_up_after_post(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        *,
+        looks: int = 1,
+        lost: Exception | None = None,
+    ) -> dict[str, Any] | None:
+        """GET the name after a POST; None once it is absent `looks` times in a row.
+
+        Failing reads are retried (the client already retried each); if the name's fate cannot be
+        established at all, the error says exactly what may have been left behind.
+        """
+        failures = 0
+        look = 0
+        while look < looks:
+            try:
+                found = self._find(client, namespace, name)
+            except (ServerError, TransportError, RateLimitedError, UnexpectedResponseError) as exc:
+                failures += 1
+                if failures >= _LOST_CREATE_LOOKS:
+                    cause = f" after {lost}" if lost is not None else ""
+                    raise EndpointOperationError(
+                        f"Could not tell whether inference endpoint {namespace}/{name} was created{cause}: "
+                        f"reading it back failed too ({exc}). It may exist and be billed without any "
+                        "Pulumi state knowing about it: check "
+                        f"https://endpoints.huggingface.co/{namespace}/endpoints and delete it "
+                        f"(`hf endpoints delete {name} --namespace {namespace}`) or take it over with "
+                        "adopt_existing=True."
+                    ) from None
+                self._clock.sleep(_LOST_CREATE_GAP_SECONDS)
+                continue
+            if found is not None:
+                return found
+            look += 1
+            if look < looks:
+                self._clock.sleep(_LOST_CREATE_GAP_SECONDS)
+        return None
+
+    def _claim(
+        self,
+        existing: Mapping[str, Any],
+        namespace: str,
+        name: str,
+        props: Mapping[str, Any],
+        *,
+        adopt: bool,
+        lost: bool = False,
+    ) -> _Origin:
+        """Decide whether an endpoint found under our name may be taken: ours, or adopted on request."""
+        if self._owned(existing, props):
+            return _Origin.RECOVERED
+        if adopt:
+            return _Origin.ADOPTED
+        foreign = schema.owner_tags(existing)
+        if foreign:
+            origin = (
+                f"It carries the tag {foreign[0]!r}: another Pulumi resource created it, possibly this one "
+                "in an earlier run that was interrupted, or another stack."
+            )
+        else:
+            origin = "It was not created by this Pulumi resource."
+        race = " (it appeared while this create's answer was lost)" if lost else ""
+        raise EndpointOperationError(
+            f"An inference endpoint named {namespace}/{name} already exists{race}. {origin} To manage it "
+            "with this program, set adopt_existing=True on the resource and run again (the declared "
+            "configuration is then applied to it); if nothing should own it, delete it; otherwise choose "
+            "another name, or leave `name` out to get a generated one."
+        )
+
+    def _wait_for_held_name(
+        self,
+        exc: ConflictError,
+        namespace: str,
+        name: str,
+        deadline: waiting.Deadline,
+        held_since: float | None,
+    ) -> float:
+        """A 409 while the name reads as absent: a quota, or a name still held after a delete.
+
+        A quota error is raised at once. A name still held by a deleted endpoint is released
+        within moments ([I], emulator switch ``name_release_seconds``): the POST is retried, which
+        is safe since a 409 means nothing was created, for at most `_NAME_RELEASE_SECONDS`.
+        """
+        message = (exc.server_message or "").lower()
+        if "quota" in message:
+            raise EndpointOperationError(
+                f"Creating inference endpoint {namespace}/{name} was refused: {exc.server_message}. Nothing "
+                "was created. Free some of the namespace's quota (pause or delete endpoints on the same "
+                "hardware) or ask Hugging Face to raise it, then run again."
+            ) from None
+        now = deadline.elapsed()
+        started = now if held_since is None else held_since
+        if now - started >= _NAME_RELEASE_SECONDS or deadline.expired():
+            raise EndpointOperationError(
+                f"Creating inference endpoint {namespace}/{name} was refused with 409 ({exc.server_message}) "
+                f"for {validation.format_duration(now - started)}, although no endpoint of that name "
+                "exists: nothing was created. The name may still be held by an endpoint deleted moments "
+                "ago; run again shortly, or choose another name."
+            ) from None
+        self._info(
+            f"huggingface: the name {namespace}/{name} is still held by a deleted endpoint: "
+            "retrying the create"
+        )
+        self._clock.sleep(_NAME_RELEASE_GAP_SECONDS)
+        return started
+
+    def _settle_ours(
         self,
         client: EndpointsClient,
         namespace: str,
         name: str,
         props: Mapping[str, Any],
         endpoint: Mapping[str, Any],
+        origin: _Origin,
         timeouts: Mapping[str, float],
         deadline: waiting.Deadline,
         progress: Callable[[str], None],
     ) -> dict[str, Any]:
+        """Wait for an endpoint this resource made; on any failure remove it, or say what is left."""
         try:
+            if origin is _Origin.RECOVERED:
+                # Made from the same inputs, but converge anyway: it costs nothing when nothing differs.
+                return self._converge(client, namespace, name, props, endpoint, deadline, progress)
             return waiting.wait_for_state(
                 client,
                 namespace,
@@ -473,9 +669,9 @@ class InferenceEndpointProvider(ResourceProvider):
         timeouts: Mapping[str, float],
         progress: Callable[[str], None],
     ) -> None:
+        cleanup_deadline = waiting.Deadline(timeouts["delete"], self._clock)
         try:
-            with contextlib.suppress(NotFoundError):
-                client.delete_endpoint(namespace, name)
+            self._request_delete(client, namespace, name, cleanup_deadline, progress)
         except Exception as cleanup_exc:
             note = (
                 f"The endpoint {namespace}/{name} was created but deleting it failed ({cleanup_exc}): "
@@ -492,7 +688,7 @@ class InferenceEndpointProvider(ResourceProvider):
                     client,
                     namespace,
                     name,
-                    deadline=waiting.Deadline(timeouts["delete"], self._clock),
+                    deadline=cleanup_deadline,
                     on_progress=progress,
                 )
             except HuggingFaceError:
@@ -501,6 +697,67 @@ class InferenceEndpointProvider(ResourceProvider):
                     "but it had not disappeared yet; check that it is gone before running again."
                 )
         exc.args = (f"{exc} {note}",)
+
+    def _request_delete(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        deadline: waiting.Deadline,
+        progress: Callable[[str], None],
+    ) -> bool:
+        """Send the DELETE; False if the endpoint was already gone.
+
+        A 409 (the endpoint busy with a deployment, should the API refuse a delete then) is waited
+        out: the endpoint is polled until it leaves its transitional state, then deleted again,
+        within the deadline.
+        """
+        while True:
+            try:
+                client.delete_endpoint(namespace, name)
+            except NotFoundError:
+                return False
+            except ConflictError as exc:
+                self._wait_out_conflict(client, namespace, name, exc, deadline, progress, "delete")
+                continue
+            return True
+
+    def _wait_out_conflict(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        exc: ConflictError,
+        deadline: waiting.Deadline,
+        progress: Callable[[str], None],
+        action: str,
+    ) -> None:
+        """After a 409 on an endpoint being changed, wait until it leaves its transitional state."""
+        if deadline.expired():
+            raise EndpointOperationError(
+                f"Could not {action} inference endpoint {namespace}/{name}: the API kept refusing with 409 "
+                f"({exc.server_message}) until the {action} timeout passed. Wait for the endpoint to finish "
+                f"its current change (see https://endpoints.huggingface.co/{namespace}/endpoints/{name}), "
+                f"then run again; raise timeouts['{action}'] if changes take longer."
+            ) from None
+        self._info(
+            f"huggingface: endpoint {namespace}/{name} is busy ({exc.server_message or 'conflict'}): "
+            f"waiting for it to settle before retrying the {action}"
+        )
+        try:
+            waiting.wait_for_state(
+                client,
+                namespace,
+                name,
+                accept=_NOT_TRANSITIONAL,
+                deadline=deadline,
+                on_progress=progress,
+            )
+        except DeadlineExceededError:
+            pass  # the next attempt's 409 (or success) decides
+        except NotFoundError:
+            return
+        self._clock.sleep(_CONFLICT_GAP_SECONDS)
 
     def _adopt(
         self,
@@ -513,6 +770,19 @@ class InferenceEndpointProvider(ResourceProvider):
         progress: Callable[[str], None],
     ) -> dict[str, Any]:
         self._info(f"huggingface: adopting existing endpoint {namespace}/{name} (adopt_existing=True)")
+        return self._converge(client, namespace, name, props, existing, deadline, progress)
+
+    def _converge(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        props: Mapping[str, Any],
+        existing: Mapping[str, Any],
+        deadline: waiting.Deadline,
+        progress: Callable[[str], None],
+    ) -> dict[str, Any]:
+        """Bring an existing endpoint to the declared configuration with one PUT, and wait for it."""
         current = self._outputs(namespace, props, existing, applied=False)
         changed = schema.changed_fields(current, props, is_unknown=_is_unknown)
         fixed = [name_ for name_ in changed if FIELDS_BY_NAME[name_].mutability is Mutability.REPLACE]
@@ -528,7 +798,7 @@ class InferenceEndpointProvider(ResourceProvider):
             f.name for f in FIELDS if f.readback is schema.Readback.NEVER and props.get(f.name) is not None
         ]
         payload = schema.update_payload([*changed, *unreadable], props)
-        state = (existing.get("status") or {}).get("state")
+        state = _status_of(existing).get("state")
         accept = schema.settled_states(props.get("min_replica"))
         if state == "paused":
             accept |= {"paused"}
@@ -536,8 +806,8 @@ class InferenceEndpointProvider(ResourceProvider):
             endpoint: Mapping[str, Any] = existing
             changed_since = None
         else:
-            endpoint = client.update_endpoint(namespace, name, payload)
-            changed_since = (existing.get("status") or {}).get("updatedAt")
+            endpoint = self._put(client, namespace, name, payload, deadline, progress)
+            changed_since = _status_of(existing).get("updatedAt")
         return waiting.wait_for_state(
             client,
             namespace,
@@ -548,6 +818,44 @@ class InferenceEndpointProvider(ResourceProvider):
             initial=endpoint,
             changed_since=changed_since,
         )
+
+    def _put(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        payload: Mapping[str, Any],
+        deadline: waiting.Deadline,
+        progress: Callable[[str], None],
+    ) -> dict[str, Any]:
+        """Send a PUT; a 409 (endpoint busy with another change) is waited out and the PUT sent again.
+
+        A PUT is idempotent (the API merges it), so sending it again after the endpoint settled is safe.
+        """
+        while True:
+            try:
+                return client.update_endpoint(namespace, name, payload)
+            except ConflictError as exc:
+                self._wait_out_conflict(client, namespace, name, exc, deadline, progress, "update")
+
+    @staticmethod
+    def _find(client: EndpointsClient, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            return client.get_endpoint(namespace, name)
+        except NotFoundError:
+            return None
+
+    @staticmethod
+    def _scrub_outputs(outs: dict[str, Any], scrub: _Scrubber) -> dict[str, Any]:
+        """Blank the resource's secrets out of what the server says about the endpoint.
+
+        `status_message` is free text from the API (a model's load error, say), which could quote an
+        env or secret value; the outputs are stored in plain text.
+        """
+        message = outs.get("status_message")
+        if isinstance(message, str):
+            outs["status_message"] = scrub(message)
+        return outs
 
     def _check_hardware(self, client: EndpointsClient, namespace: str, props: Mapping[str, Any]) -> None:
         """Refuse hardware the namespace's catalogue does not offer, listing what it does offer."""
@@ -594,9 +902,11 @@ class InferenceEndpointProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Read the live endpoint; rebuild the inputs from it so drift shows on the next preview."""
         props = _plain(props or {})
-        with self._guard(props):
+        with self._guard(props) as scrub:
             client = self._api()
             namespace, name = self._split_id(id_)
+            # A malformed answer raises (UnexpectedResponseError) rather than reading as "gone": only a
+            # 404 drops the resource from state.
             endpoint = self._find(client, namespace, name)
             if endpoint is None:
                 return ReadResult("", {})
@@ -607,7 +917,7 @@ class InferenceEndpointProvider(ResourceProvider):
                 outs = self._outputs(namespace, props, endpoint, applied=False, previous=props)
             inputs = {field.name: outs[field.name] for field in FIELDS if outs.get(field.name) is not None}
             inputs.update({key: props[key] for key in _INTERNAL_KEYS if key in props})
-            return ReadResult(f"{namespace}/{name}", outs, inputs)
+            return ReadResult(f"{namespace}/{name}", self._scrub_outputs(outs, scrub), inputs)
 
     # --- update ------------------------------------------------------------------------------
 
@@ -628,9 +938,10 @@ class InferenceEndpointProvider(ResourceProvider):
             deadline = waiting.Deadline(timeouts["update"], self._clock)
             if {"accelerator", "instance_type", "instance_size"} & set(changed):
                 self._check_hardware(client, namespace, news)
-            endpoint = client.update_endpoint(namespace, name, payload)
+            progress = self._progress(scrub)
+            endpoint = self._put(client, namespace, name, payload, deadline, progress)
             accept = schema.settled_states(news.get("min_replica"))
-            if olds.get("state") == "paused" or (endpoint.get("status") or {}).get("state") == "paused":
+            if olds.get("state") == "paused" or _status_of(endpoint).get("state") == "paused":
                 accept |= {"paused"}
             settled = waiting.wait_for_state(
                 client,
@@ -638,12 +949,13 @@ class InferenceEndpointProvider(ResourceProvider):
                 name,
                 accept=accept,
                 deadline=deadline,
-                on_progress=self._progress(scrub),
+                on_progress=progress,
                 initial=endpoint,
                 changed_since=olds.get("updated_at"),
             )
             applied = "revision" in changed
-            return UpdateResult(self._outputs(namespace, news, settled, applied=applied, previous=olds))
+            outs = self._outputs(namespace, news, settled, applied=applied, previous=olds)
+            return UpdateResult(self._scrub_outputs(outs, scrub))
 
     # --- delete ------------------------------------------------------------------------------
 
@@ -655,19 +967,20 @@ class InferenceEndpointProvider(ResourceProvider):
             namespace, name = self._split_id(id_)
             try:
                 timeouts = validation.resolve_timeouts(props.get("timeouts"))
-            except ValueError:
+            except (ValueError, TypeError, AttributeError):
+                # Stored outputs are not re-checked: a delete must not fail over a malformed timeout.
                 timeouts = validation.resolve_timeouts(None)
-            try:
-                client.delete_endpoint(namespace, name)
-            except NotFoundError:
+            deadline = waiting.Deadline(timeouts["delete"], self._clock)
+            progress = self._progress(scrub)
+            if not self._request_delete(client, namespace, name, deadline, progress):
                 return
             try:
                 waiting.wait_until_absent(
                     client,
                     namespace,
                     name,
-                    deadline=waiting.Deadline(timeouts["delete"], self._clock),
-                    on_progress=self._progress(scrub),
+                    deadline=deadline,
+                    on_progress=progress,
                 )
             except DeadlineExceededError as exc:
                 self._still_deleting(exc)

@@ -28,9 +28,11 @@ __all__ = [
     "DEFAULT_TIMEOUTS",
     "FIELDS",
     "FIELDS_BY_NAME",
+    "INTERNAL_CREATION_TOKEN",
     "INTERNAL_DEFAULTS",
     "INTERNAL_RESOURCE_NAME",
     "OUTPUTS",
+    "OWNER_TAG_PREFIX",
     "Field",
     "Kind",
     "Mutability",
@@ -43,6 +45,8 @@ __all__ = [
     "encode_image",
     "is_internal",
     "live_inputs",
+    "owner_tag",
+    "owner_tags",
     "reconcile",
     "settled_states",
     "status_outputs",
@@ -54,6 +58,15 @@ __all__ = [
 # Pulumi resource name, which the engine never hands to a dynamic provider. Neither counts in a diff.
 INTERNAL_DEFAULTS: Final = "__defaults"
 INTERNAL_RESOURCE_NAME: Final = "__resource_name"
+# A random token check chooses once per resource (kept from the previous inputs, like the autoname)
+# and create writes onto the endpoint as the tag `pulumi-hf:<token>`. The engine forgets a create
+# that raised or whose plugin died, so the provider must recognise an endpoint it made itself: the
+# name alone cannot tell ours from someone else's, while a tag is stored and read back by the API
+# ([D] `tags`), survives every update (the provider re-sends it whenever it sends `tags`), changes
+# nothing about how the endpoint runs (an env var would redeploy it), and can be listed by.
+# The tag is hidden: it never reaches the `tags` input or output, so it never shows in a diff.
+INTERNAL_CREATION_TOKEN: Final = "__creation_token"
+OWNER_TAG_PREFIX: Final = "pulumi-hf:"
 
 DEFAULT_TIMEOUTS: Final[Mapping[str, str]] = {"create": "30m", "update": "30m", "delete": "15m"}
 
@@ -740,6 +753,9 @@ def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
         value = _encode_group(group, inputs)
         if value is not None:
             _set_path(payload, _GROUP_PATHS[group], value)
+    tag = owner_tag(inputs.get(INTERNAL_CREATION_TOKEN))
+    if tag is not None:
+        payload["tags"] = [*(payload.get("tags") or []), tag]
     whole: dict[str, Any] = _whole_numbers(payload)
     return whole
 
@@ -773,8 +789,38 @@ def update_payload(changed: Iterable[str], inputs: Mapping[str, Any]) -> dict[st
         value = _encode_group(group, inputs)
         if value is not None:
             _set_path(payload, _GROUP_PATHS[group], value)
+    tag = owner_tag(inputs.get(INTERNAL_CREATION_TOKEN))
+    if "tags" in payload and tag is not None:
+        # The API replaces `tags` whole: without this, changing the user's tags would erase the
+        # owner tag, and with it the provider's proof that the endpoint is this resource's.
+        payload["tags"] = [*(payload["tags"] or []), tag]
     whole: dict[str, Any] = _whole_numbers(payload)
     return whole
+
+
+# --- ownership --------------------------------------------------------------------------------
+
+
+def owner_tag(token: Any) -> str | None:
+    """Return the tag that marks an endpoint as created for the resource holding `token`.
+
+    Args:
+        token: The resource's creation token (`INTERNAL_CREATION_TOKEN`), or None.
+
+    Returns:
+        ``"pulumi-hf:<token>"``, or None when there is no usable token.
+    """
+    if not isinstance(token, str) or not token:
+        return None
+    return OWNER_TAG_PREFIX + token
+
+
+def owner_tags(endpoint: Mapping[str, Any]) -> list[str]:
+    """Return the owner tags (``pulumi-hf:...``) an endpoint's JSON carries, in order."""
+    tags = endpoint.get("tags")
+    if not isinstance(tags, list):
+        return []
+    return [tag for tag in tags if isinstance(tag, str) and tag.startswith(OWNER_TAG_PREFIX)]
 
 
 # --- reading an endpoint back -----------------------------------------------------------------
@@ -794,6 +840,12 @@ def live_inputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
             values[field.name] = _get_path(endpoint, field.api_path)
     values.update(_decode_image(_get_path(endpoint, "model.image")))
     values.update(_decode_measure(_get_path(endpoint, "compute.scaling")))
+    tags = values.get("tags")
+    if isinstance(tags, list):
+        # The owner tag is the provider's, not the user's: it never shows as a declared tag.
+        values["tags"] = [
+            tag for tag in tags if not (isinstance(tag, str) and tag.startswith(OWNER_TAG_PREFIX))
+        ]
     for field in FIELDS:
         if field.readback is Readback.NEVER:
             values[field.name] = None

@@ -10,13 +10,14 @@ This module imports nothing from Pulumi.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets as random_source
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pulumi_huggingface.schema import DEFAULT_TIMEOUTS, FIELDS, Field, Kind, Removal
+from pulumi_huggingface.schema import DEFAULT_TIMEOUTS, FIELDS, OWNER_TAG_PREFIX, Field, Kind, Removal
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -193,6 +194,9 @@ def _kind_error(field: Field, value: Any, is_unknown: Callable[[Any], bool]) -> 
             return f"{name} must be a whole number, not {shown}."
     if field.kind is Kind.NUMBER and (isinstance(value, bool) or not isinstance(value, (int, float))):
         return f"{name} must be a number, not {shown}."
+    if _has_non_finite(value):
+        # JSON has no NaN or infinity: httpx refuses to encode them, and the API could not read them.
+        return f"{name} must not contain NaN or infinite numbers, not {shown}."
     if field.kind is Kind.STRING_LIST:
         if not isinstance(value, (list, tuple)):
             return f"{name} must be a list of strings, not {type(value).__name__}."
@@ -291,6 +295,19 @@ def _check_image(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) ->
     return []
 
 
+def _check_tags(value: list[Any], is_unknown: Callable[[Any], bool]) -> list[Problem]:
+    reserved = [tag for tag in value if isinstance(tag, str) and tag.startswith(OWNER_TAG_PREFIX)]
+    if reserved:
+        return [
+            Problem(
+                "tags",
+                f"tags {reserved[0]!r} uses the prefix {OWNER_TAG_PREFIX!r}, which the provider reserves "
+                "to recognise the endpoints it created; choose another tag.",
+            )
+        ]
+    return []
+
+
 def _check_timeouts(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -> list[Problem]:
     problems = []
     for key, duration in value.items():
@@ -313,6 +330,7 @@ _SPECIAL: Final[Mapping[str, Callable[[Any, Callable[[Any], bool]], list[Problem
     "domain": _check_domain,
     "custom_image": _check_image,
     "timeouts": _check_timeouts,
+    "tags": _check_tags,
 }
 
 
@@ -395,6 +413,19 @@ def _check_relations(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> 
             )
         )
     return problems
+
+
+def _has_non_finite(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if depth > 64:
+        # Nothing legitimate nests this deep; the API would refuse it anyway.
+        return False
+    if isinstance(value, Mapping):
+        return any(_has_non_finite(item, depth + 1) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_non_finite(item, depth + 1) for item in value)
+    return False
 
 
 def _has_unknown(value: Any, is_unknown: Callable[[Any], bool]) -> bool:

@@ -22,11 +22,13 @@ from pulumi_huggingface.errors import (
     RateLimitedError,
     ServerError,
     TransportError,
+    UnexpectedResponseError,
 )
 from pulumi_huggingface.validation import format_duration
 
 __all__ = [
     "FAILED_STATES",
+    "MAX_MALFORMED_POLLS",
     "PROGRESS_EVERY_SECONDS",
     "Clock",
     "Deadline",
@@ -42,6 +44,8 @@ PROGRESS_EVERY_SECONDS: Final = 30.0
 # How long a PUT may leave an endpoint showing its old `running` state without a visible transition
 # before the change is taken as applied (some changes never leave `running`).
 DEFAULT_SETTLE_GRACE_SECONDS: Final = 60.0
+# Malformed answers (not the API's JSON) tolerated in a row while polling before giving up.
+MAX_MALFORMED_POLLS: Final = 3
 
 
 class EndpointReader(Protocol):
@@ -183,6 +187,7 @@ def wait_for_state(
             network errors are retried until the deadline).
     """
     progress = _Progress(namespace, name, on_progress)
+    malformed = 0
     must_see_change = changed_since is not None
     changed = not must_see_change
     endpoint: Mapping[str, Any] | None = initial
@@ -198,12 +203,13 @@ def wait_for_state(
                 left_settled = state not in accept and state not in FAILED_STATES
                 changed = left_settled or (updated is not None and updated != changed_since)
             settled_view = changed or elapsed >= settle_grace
+            # Accepted first: a caller waiting for any stable state (after a 409) accepts failed ones.
+            if state in accept and settled_view:
+                return dict(endpoint)
             if state in FAILED_STATES and settled_view:
                 raise EndpointFailedError(
                     namespace=namespace, name=name, state=state, server_message=_status(endpoint, "message")
                 )
-            if state in accept and settled_view:
-                return dict(endpoint)
         if deadline.expired():
             raise DeadlineExceededError(
                 namespace=namespace, name=name, last_state=last_state, waited_seconds=deadline.elapsed()
@@ -213,12 +219,19 @@ def wait_for_state(
         deadline.clock.sleep(min(delay, deadline.remaining()))
         try:
             endpoint = client.get_endpoint(namespace, name)
+            malformed = 0
         except RateLimitedError as exc:
             if exc.retry_after:
                 deadline.clock.sleep(min(exc.retry_after, deadline.remaining()))
         except (ServerError, TransportError):
             # The client already retried; a flaky poll is not a failed endpoint. The deadline bounds it.
             pass
+        except UnexpectedResponseError:
+            # One garbled answer (a proxy's error page) is not worth abandoning a deployment over;
+            # several in a row mean the API is not what answers, and that is reported.
+            malformed += 1
+            if malformed >= MAX_MALFORMED_POLLS:
+                raise
 
 
 def wait_until_absent(
@@ -236,6 +249,7 @@ def wait_until_absent(
     """
     progress = _Progress(namespace, name, on_progress)
     last_state: str | None = None
+    malformed = 0
     while True:
         try:
             endpoint = client.get_endpoint(namespace, name)
@@ -246,7 +260,12 @@ def wait_until_absent(
                 deadline.clock.sleep(min(exc.retry_after, deadline.remaining()))
         except (ServerError, TransportError):
             pass
+        except UnexpectedResponseError:
+            malformed += 1
+            if malformed >= MAX_MALFORMED_POLLS:
+                raise
         else:
+            malformed = 0
             last_state = _state(endpoint)
             progress.observe(endpoint, deadline.elapsed(), deleting=True)
         if deadline.expired():

@@ -54,7 +54,7 @@ class TestCreate:
         self, api: FakeApi, provider: InferenceEndpointProvider
     ) -> None:
         """The POST body is built from the table in the API's shape; the outputs are the settled ones."""
-        id_, _, outs = create(provider, name="chat", env={"LOG_LEVEL": "info"}, tags=["dev"])
+        id_, inputs, outs = create(provider, name="chat", env={"LOG_LEVEL": "info"}, tags=["dev"])
         [post] = api.calls_of("POST")
         assert post.path == f"/v2/endpoint/{NAMESPACE}"
         assert post.body == {
@@ -74,7 +74,8 @@ class TestCreate:
                 "image": {"huggingface": {}},
                 "env": {"LOG_LEVEL": "info"},
             },
-            "tags": ["dev"],
+            # The owner tag goes beside the user's tags; the outputs below show only the user's.
+            "tags": ["dev", f"pulumi-hf:{inputs['__creation_token']}"],
         }
         assert id_ == f"{NAMESPACE}/chat"
         assert outs["state"] == "running"
@@ -196,14 +197,28 @@ class TestCreate:
         assert id_ == f"{NAMESPACE}/chat" and outs["state"] == "running"
         assert any("answer to creating endpoint alice/chat was lost" in line for line in info)
 
-    def test_lost_post_with_no_endpoint_says_nothing_was_created(
-        self, api: FakeApi, provider: InferenceEndpointProvider
-    ) -> None:
+    def test_lost_post_with_no_endpoint_is_sent_again_once_the_name_reads_as_free(self, api: FakeApi) -> None:
+        """With an owner tag, a second POST is safe: the name is unique, and a late first one is ours."""
+        provider, info, _ = make_provider(api)
         api.fail_next(
             "POST", f"/endpoint/{NAMESPACE}", lambda request: httpx.Response(503, text="unavailable")
         )
+        id_, _, outs = create(provider, name="chat")
+        assert len(api.calls_of("POST")) == 2
+        assert id_ == f"{NAMESPACE}/chat" and outs["state"] == "running"
+        assert any("no endpoint of that name exists: sending the create again" in line for line in info)
+
+    def test_lost_post_without_a_token_says_nothing_was_created(
+        self, api: FakeApi, provider: InferenceEndpointProvider
+    ) -> None:
+        """Inputs from before owner tags: an absent name proves nothing, so no second POST."""
+        api.fail_next(
+            "POST", f"/endpoint/{NAMESPACE}", lambda request: httpx.Response(503, text="unavailable")
+        )
+        inputs = checked(provider, name="chat")
+        del inputs["__creation_token"]
         with pytest.raises(EndpointOperationError, match="nothing was created"):
-            provider.create(checked(provider, name="chat"))
+            provider.create(inputs)
         assert len(api.calls_of("POST")) == 1
 
     def test_name_conflict_without_adoption_mentions_adopt_existing(
@@ -329,7 +344,11 @@ class TestUpdate:
         news = checked(provider, inputs, name="chat")
         provider.update(id_, outs, news)
         [put] = api.calls_of("PUT")
-        assert put.body == {"model": {"revision": None, "env": {}}, "tags": []}
+        # Clearing the user's tags keeps the owner tag: the API replaces `tags` whole.
+        assert put.body == {
+            "model": {"revision": None, "env": {}},
+            "tags": [f"pulumi-hf:{news['__creation_token']}"],
+        }
 
     def test_changing_only_provider_inputs_makes_no_api_call(
         self, api: FakeApi, provider: InferenceEndpointProvider

@@ -1,0 +1,326 @@
+"""A create never loses track of an endpoint: ownership tags, lost answers, failures mid-create, conflicts.
+
+The provider runs against the in-process emulator (`httpx.WSGITransport`); its sleeps move the
+emulator's clock, so deadlines and provisioning pass without wall time. After every scenario the
+test compares what the emulator holds with what the provider reported: an endpoint exists if and
+only if a create returned it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from provider_fakes import NAMESPACE, FakeApi, base_inputs, make_provider
+from pulumi.dynamic import Config, ConfigureRequest
+
+from pulumi_huggingface.client import EndpointsClient
+from pulumi_huggingface.emulator import EmulatorApp
+from pulumi_huggingface.emulator.inprocess import EmulatorTransport
+from pulumi_huggingface.errors import DeadlineExceededError, EndpointFailedError
+from pulumi_huggingface.provider import EndpointOperationError, InferenceEndpointProvider
+from pulumi_huggingface.schema import create_payload
+from pulumi_huggingface.waiting import Clock
+
+TOKEN = "hf_create_safety_token"
+USER = "emulator-user"
+API = "http://emulator.test/v2"
+CONFIG = {"huggingface:token": TOKEN, "huggingface:apiUrl": API, "huggingface:hubUrl": "http://emulator.test"}
+
+
+@pytest.fixture
+def app() -> Iterator[EmulatorApp]:
+    app = EmulatorApp(token=TOKEN, user=USER, provision_seconds=30)
+    yield app
+    app.close()
+
+
+class Harness:
+    """A provider wired to the emulator, its progress lines, and a plain client for setting scenes."""
+
+    def __init__(self, app: EmulatorApp) -> None:
+        self.app = app
+        self.info: list[str] = []
+        self.now = 0.0
+        self.provider = InferenceEndpointProvider(
+            transport=EmulatorTransport(app),
+            clock=Clock(now=lambda: self.now, sleep=self.sleep),
+            environ={},
+            info=self.info.append,
+            warn=self.info.append,
+        )
+        self.provider.configure(ConfigureRequest(Config(raw_config=CONFIG, project_name="p")))
+        self.client = EndpointsClient(token=TOKEN, api_url=API, transport=EmulatorTransport(app))
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.app.advance_clock(seconds)
+
+    def checked(self, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+        news = {
+            "__resource_name": "safe",
+            "name": "safe-ep",
+            "repository": "openai-community/gpt2",
+            "framework": "pytorch",
+            "task": "text-generation",
+            "accelerator": "cpu",
+            "instance_size": "x2",
+            "instance_type": "intel-icl",
+            "vendor": "aws",
+            "region": "us-east-1",
+            "timeouts": {"create": "10m", "delete": "5m"},
+            **overrides,
+        }
+        result = self.provider.check(olds or {}, news)
+        assert result.failures == [], result.failures
+        return result.inputs
+
+    def names(self) -> list[str]:
+        return sorted(item["name"] for item in self.client.list_endpoints(USER))
+
+    def posts(self) -> int:
+        counts: dict[str, int] = self.app.request_counts()["byRoute"]
+        return counts.get("POST /v2/endpoint/{namespace}", 0)
+
+
+@pytest.fixture
+def h(app: EmulatorApp) -> Harness:
+    return Harness(app)
+
+
+class TestOwnership:
+    def test_the_owner_tag_is_written_to_the_endpoint_and_hidden_from_the_outputs(self, h: Harness) -> None:
+        inputs = h.checked(tags=["team-a"])
+        token = inputs["__creation_token"]
+        assert re.fullmatch(r"[0-9a-f]{32}", token)
+
+        created = h.provider.create(dict(inputs))
+
+        assert h.client.get_endpoint(USER, "safe-ep")["tags"] == ["team-a", f"pulumi-hf:{token}"]
+        assert created.outs is not None and created.outs["tags"] == ["team-a"]
+        assert h.provider.diff(created.id, created.outs, inputs).changes is False
+        refreshed = h.provider.read(created.id, created.outs)
+        assert refreshed.outs is not None and refreshed.outs["tags"] == ["team-a"]
+        assert refreshed.inputs is not None and refreshed.inputs["__creation_token"] == token
+
+    def test_the_token_is_kept_across_checks_and_fresh_for_a_new_resource(self, h: Harness) -> None:
+        first = h.checked()
+        again = h.checked(first)
+        other = h.checked()
+        assert again["__creation_token"] == first["__creation_token"]
+        assert other["__creation_token"] != first["__creation_token"]
+
+    def test_a_token_in_the_program_inputs_is_never_trusted(self, h: Harness) -> None:
+        """Only check chooses tokens: a program cannot claim someone else's endpoint by naming its tag."""
+        planted = "0" * 32
+        inputs = h.checked(__creation_token=planted)
+        assert inputs["__creation_token"] != planted
+
+    def test_changing_the_user_tags_keeps_the_owner_tag_on_the_endpoint(self, h: Harness) -> None:
+        inputs = h.checked(tags=["a"])
+        created = h.provider.create(dict(inputs))
+        assert created.outs is not None
+        news = h.checked(inputs, tags=["b"])
+
+        updated = h.provider.update(created.id, created.outs, news)
+
+        assert updated.outs is not None and updated.outs["tags"] == ["b"]
+        live = h.client.get_endpoint(USER, "safe-ep")["tags"]
+        assert live == ["b", f"pulumi-hf:{inputs['__creation_token']}"]
+
+    def test_a_user_tag_with_the_reserved_prefix_fails_check(self, h: Harness) -> None:
+        result = h.provider.check({}, {**base_inputs(), "tags": ["ok", "pulumi-hf:mine"]})
+        assert [f.property for f in result.failures] == ["tags"]
+        assert "reserves" in result.failures[0].reason
+
+
+class TestRetriedCreate:
+    def test_a_create_replayed_after_an_interruption_takes_over_its_own_endpoint(self, h: Harness) -> None:
+        """The plugin died after its POST: the same inputs again find the endpoint by its tag."""
+        inputs = h.checked()
+        h.client.create_endpoint(USER, create_payload(inputs))  # what the interrupted attempt sent
+
+        created = h.provider.create(dict(inputs))
+
+        assert created.id == f"{USER}/safe-ep"
+        assert created.outs is not None and created.outs["state"] == "running"
+        assert h.names() == ["safe-ep"]
+        assert h.posts() == 2  # the interrupted one, and ours answered 409
+
+    def test_an_endpoint_of_the_same_name_without_our_tag_is_never_taken(self, h: Harness) -> None:
+        """Someone else's endpoint: a clear error, and their endpoint is left exactly as it was."""
+        foreign = create_payload({k: v for k, v in h.checked().items() if k != "__creation_token"})
+        h.client.create_endpoint(USER, foreign)
+        before = h.app.inspect(USER, "safe-ep")
+
+        with pytest.raises(EndpointOperationError) as caught:
+            h.provider.create(h.checked())
+
+        message = str(caught.value)
+        assert "already exists" in message and "not created by this Pulumi resource" in message
+        assert "adopt_existing=True" in message
+        after = h.app.inspect(USER, "safe-ep")
+        assert before is not None and after is not None and after["config"] == before["config"]
+        assert h.names() == ["safe-ep"]
+
+    def test_an_endpoint_tagged_by_another_resource_is_named_as_such(self, h: Harness) -> None:
+        """A leftover of an earlier run (or another stack): the message says so and how to proceed."""
+        earlier = h.checked()
+        h.client.create_endpoint(USER, create_payload(earlier))
+
+        with pytest.raises(EndpointOperationError) as caught:
+            h.provider.create(h.checked())
+
+        message = str(caught.value)
+        assert f"pulumi-hf:{earlier['__creation_token']}" in message
+        assert "possibly this one in an earlier run" in message
+        assert h.names() == ["safe-ep"]
+
+    def test_adopt_existing_takes_over_a_foreign_endpoint(self, h: Harness) -> None:
+        foreign = create_payload({k: v for k, v in h.checked().items() if k != "__creation_token"})
+        h.client.create_endpoint(USER, foreign)
+
+        created = h.provider.create(h.checked(adopt_existing=True))
+
+        assert created.outs is not None and created.outs["state"] == "running"
+        assert h.names() == ["safe-ep"]
+
+    def test_a_create_answer_dropped_after_the_server_acted_continues_with_the_endpoint(
+        self, h: Harness
+    ) -> None:
+        h.app.add_fault("drop", method="POST", route="/v2/endpoint/{namespace}", after=True, times=1)
+
+        created = h.provider.create(h.checked())
+
+        assert created.outs is not None and created.outs["state"] == "running"
+        assert h.posts() == 1
+        assert h.names() == ["safe-ep"]
+        assert any("was lost, but the endpoint exists" in line for line in h.info)
+
+    @pytest.mark.parametrize("after", [True, False], ids=["acted-on", "not-acted-on"])
+    def test_a_create_answered_502_makes_exactly_one_endpoint(self, h: Harness, after: bool) -> None:
+        """Whether or not the server acted before failing, one endpoint results, never two."""
+        h.app.add_fault(
+            "server_error", status=502, method="POST", route="/v2/endpoint/{namespace}", after=after, times=1
+        )
+
+        created = h.provider.create(h.checked())
+
+        assert created.outs is not None and created.outs["state"] == "running"
+        assert h.names() == ["safe-ep"]
+        assert h.posts() == (1 if after else 2)
+
+    def test_a_name_still_held_after_a_delete_is_retried_until_released(self, h: Harness) -> None:
+        h.app.configure(name_release_seconds=12)
+        inputs = h.checked()
+        created = h.provider.create(dict(inputs))
+        assert created.outs is not None
+        h.provider.delete(created.id, created.outs)
+
+        again = h.provider.create(h.checked())
+
+        assert again.id == created.id
+        assert h.names() == ["safe-ep"]
+        assert any("still held by a deleted endpoint" in line for line in h.info)
+
+
+class TestFailureMidCreate:
+    def test_a_model_that_fails_to_load_is_deleted_and_its_message_raised(self, h: Harness) -> None:
+        with pytest.raises(EndpointFailedError) as caught:
+            h.provider.create(h.checked(repository="acme/unloadable-model"))
+        message = str(caught.value)
+        assert "could not be loaded" in message
+        assert "was deleted so that nothing is left behind" in message
+        assert h.names() == []
+
+    def test_an_endpoint_stuck_initializing_is_deleted_when_the_deadline_passes(self, h: Harness) -> None:
+        h.app.inject_endpoint_fault(USER, "safe-ep", on="create", outcome="stuck")
+        with pytest.raises(DeadlineExceededError) as caught:
+            h.provider.create(h.checked())
+        assert "did not settle within" in str(caught.value)
+        assert "was deleted so that nothing is left behind" in str(caught.value)
+        assert h.names() == []
+
+    def test_when_the_cleanup_cannot_delete_the_error_names_what_is_left(self, h: Harness) -> None:
+        h.app.inject_endpoint_fault(
+            USER, "safe-ep", on="create", outcome="fail", message="CUDA out of memory"
+        )
+        h.app.add_fault("server_error", status=503, method="DELETE")
+
+        with pytest.raises(EndpointFailedError) as caught:
+            h.provider.create(h.checked())
+
+        message = str(caught.value)
+        assert "CUDA out of memory" in message
+        assert f"The endpoint {USER}/safe-ep was created but deleting it failed" in message
+        assert f"hf endpoints delete safe-ep --namespace {USER}" in message
+        assert h.names() == ["safe-ep"]  # exactly what the message reports
+
+
+class TestConflicts:
+    """409s the emulator does not produce (the reference documents none for busy endpoints) come
+    from a scripted fake: the provider must cope if the real API answers them."""
+
+    def test_a_quota_409_fails_at_once_saying_what_to_free(self) -> None:
+        api = FakeApi()
+        provider = make_provider(api)[0]
+        api.fail_next(
+            "POST",
+            f"/endpoint/{NAMESPACE}",
+            lambda r: httpx.Response(409, json={"error": "Conflict: Quota exceeded"}),
+        )
+        result = provider.check({}, base_inputs(name="chat"))
+        with pytest.raises(EndpointOperationError, match=r"Quota exceeded.*Nothing was created"):
+            provider.create(result.inputs)
+        assert len(api.calls_of("POST")) == 1
+
+    def test_an_update_refused_while_the_endpoint_is_busy_waits_and_converges(self) -> None:
+        api = FakeApi()
+        provider, info, _ = make_provider(api)
+        created = provider.create(provider.check({}, base_inputs(name="chat")).inputs)
+        assert created.outs is not None
+        api.fail_next(
+            "PUT",
+            f"/endpoint/{NAMESPACE}/chat",
+            lambda r: httpx.Response(409, json={"error": "Conflict: endpoint is being updated"}),
+        )
+        news = provider.check({}, base_inputs(name="chat", max_replica=2)).inputs
+
+        updated = provider.update(created.id, created.outs, news)
+
+        assert updated.outs is not None and updated.outs["max_replica"] == 2
+        assert len(api.calls_of("PUT")) == 2
+        assert any("is busy (Conflict: endpoint is being updated)" in line for line in info)
+
+    def test_a_delete_refused_while_initializing_waits_and_deletes(self) -> None:
+        api = FakeApi()
+        provider, _, _ = make_provider(api)
+        created = provider.create(provider.check({}, base_inputs(name="chat")).inputs)
+        assert created.outs is not None
+        api.fail_next(
+            "DELETE",
+            f"/endpoint/{NAMESPACE}/chat",
+            lambda r: httpx.Response(409, json={"error": "Conflict: endpoint is initializing"}),
+        )
+
+        provider.delete(created.id, created.outs)
+
+        assert len(api.calls_of("DELETE")) == 2
+        assert (NAMESPACE, "chat") not in api.endpoints
+
+    def test_an_endpoint_busy_until_the_deadline_gets_an_error_that_says_what_to_do(self) -> None:
+        api = FakeApi()
+        provider, _, _ = make_provider(api)
+        created = provider.create(provider.check({}, base_inputs(name="chat")).inputs)
+        assert created.outs is not None
+        for _ in range(400):
+            api.fail_next(
+                "DELETE", f"/endpoint/{NAMESPACE}/chat", lambda r: httpx.Response(409, json={"error": "busy"})
+            )
+
+        with pytest.raises(EndpointOperationError, match=r"kept refusing with 409.*timeouts\['delete'\]"):
+            provider.delete(created.id, {**created.outs, "timeouts": {"delete": "2m"}})
+        assert (NAMESPACE, "chat") in api.endpoints
