@@ -40,7 +40,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from pulumi_huggingface import schema, validation, waiting
+from pulumi_huggingface import schema, transitions, validation, waiting
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.errors import (
     AuthenticationError,
@@ -361,6 +361,9 @@ class InferenceEndpointProvider(ResourceProvider):
             previous = previous if isinstance(previous, dict) else {}
             self._choose_name(previous, inputs)
             self._choose_token(previous, inputs)
+            if inputs.get("desired_state") is None:
+                # Spelled out, so a preview of a pause reads `desired_state: "running" => "paused"`.
+                inputs["desired_state"] = FIELDS_BY_NAME["desired_state"].default
             problems = validation.validate(inputs, is_unknown=_is_unknown)
             return CheckResult(
                 inputs, [CheckFailure(problem.property, problem.reason) for problem in problems]
@@ -640,19 +643,32 @@ class InferenceEndpointProvider(ResourceProvider):
         deadline: waiting.Deadline,
         progress: Callable[[str], None],
     ) -> dict[str, Any]:
-        """Wait for an endpoint this resource made; on any failure remove it, or say what is left."""
+        """Bring an endpoint this resource made to its declared state; on any failure remove it, or say
+        what is left."""
+        target = props.get("desired_state") or schema.RUNNING
+        if target == schema.PAUSED:
+            # The API has no "create paused": pausing as soon as the POST is accepted is the least
+            # billing way there (billing covers initializing and running), at the price of not
+            # loading the model now.
+            self._info(
+                f"huggingface: endpoint {namespace}/{name} is created paused (desired_state 'paused'): "
+                "its model is not deployed until it is resumed, so a model or image that cannot load "
+                "shows then."
+            )
         try:
             if origin is _Origin.RECOVERED:
                 # Made from the same inputs, but converge anyway: it costs nothing when nothing differs.
                 return self._converge(client, namespace, name, props, endpoint, deadline, progress)
-            return waiting.wait_for_state(
+            return transitions.converge(
                 client,
                 namespace,
                 name,
-                accept=schema.settled_states(props.get("min_replica")),
+                target=target,
+                min_replica=props.get("min_replica"),
+                payload={},
+                current=endpoint,
                 deadline=deadline,
                 on_progress=progress,
-                initial=endpoint,
             )
         except Exception as exc:
             # The engine keeps nothing of a create that raises: an endpoint left now would be billed
@@ -782,7 +798,8 @@ class InferenceEndpointProvider(ResourceProvider):
         deadline: waiting.Deadline,
         progress: Callable[[str], None],
     ) -> dict[str, Any]:
-        """Bring an existing endpoint to the declared configuration with one PUT, and wait for it."""
+        """Bring an existing endpoint to the declared configuration with one PUT and to the declared
+        operational state, and wait for it."""
         current = self._outputs(namespace, props, existing, applied=False)
         changed = schema.changed_fields(current, props, is_unknown=_is_unknown)
         fixed = [name_ for name_ in changed if FIELDS_BY_NAME[name_].mutability is Mutability.REPLACE]
@@ -798,25 +815,19 @@ class InferenceEndpointProvider(ResourceProvider):
             f.name for f in FIELDS if f.readback is schema.Readback.NEVER and props.get(f.name) is not None
         ]
         payload = schema.update_payload([*changed, *unreadable], props)
-        state = _status_of(existing).get("state")
-        accept = schema.settled_states(props.get("min_replica"))
-        if state == "paused":
-            accept |= {"paused"}
-        if not payload:
-            endpoint: Mapping[str, Any] = existing
-            changed_since = None
-        else:
-            endpoint = self._put(client, namespace, name, payload, deadline, progress)
-            changed_since = _status_of(existing).get("updatedAt")
-        return waiting.wait_for_state(
+        # The declared operational state is applied like the rest: adopting a paused endpoint
+        # resumes it unless the program declares desired_state 'paused'.
+        return transitions.converge(
             client,
             namespace,
             name,
-            accept=accept,
+            target=props.get("desired_state") or schema.RUNNING,
+            min_replica=props.get("min_replica"),
+            payload=payload,
+            current=existing,
             deadline=deadline,
             on_progress=progress,
-            initial=endpoint,
-            changed_since=changed_since,
+            put=lambda body: self._put(client, namespace, name, body, deadline, progress),
         )
 
     def _put(
@@ -927,7 +938,9 @@ class InferenceEndpointProvider(ResourceProvider):
         with self._guard(olds, news) as scrub:
             changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
             payload = schema.update_payload(changed, news)
-            if not payload:
+            # Inputs applied by calls other than the PUT (desired_state: pause, resume, scale to zero).
+            actions = [name for name in changed if FIELDS_BY_NAME[name].applied_by]
+            if not payload and not actions:
                 # Only provider-only inputs (or equivalent spellings) changed: nothing to send.
                 outs = {**olds, **{f.name: news.get(f.name) for f in FIELDS if f.name != "namespace"}}
                 outs.update({key: news[key] for key in _INTERNAL_KEYS if key in news})
@@ -939,19 +952,20 @@ class InferenceEndpointProvider(ResourceProvider):
             if {"accelerator", "instance_type", "instance_size"} & set(changed):
                 self._check_hardware(client, namespace, news)
             progress = self._progress(scrub)
-            endpoint = self._put(client, namespace, name, payload, deadline, progress)
-            accept = schema.settled_states(news.get("min_replica"))
-            if olds.get("state") == "paused" or _status_of(endpoint).get("state") == "paused":
-                accept |= {"paused"}
-            settled = waiting.wait_for_state(
+            # Every update ends in the declared operational state, not only one that changes it: a
+            # PUT must never leave a paused endpoint running, nor wait for a running one forever.
+            settled = transitions.converge(
                 client,
                 namespace,
                 name,
-                accept=accept,
+                target=news.get("desired_state") or schema.RUNNING,
+                min_replica=news.get("min_replica"),
+                payload=payload,
+                current=None,
                 deadline=deadline,
                 on_progress=progress,
-                initial=endpoint,
-                changed_since=olds.get("updated_at"),
+                updated_at=olds.get("updated_at"),
+                put=lambda body: self._put(client, namespace, name, body, deadline, progress),
             )
             applied = "revision" in changed
             outs = self._outputs(namespace, news, settled, applied=applied, previous=olds)
@@ -1024,6 +1038,8 @@ class InferenceEndpointProvider(ResourceProvider):
                 outs[field.name] = namespace
             elif field.mutability is Mutability.PROVIDER:
                 outs[field.name] = declared.get(field.name)
+            elif field.observe is not None:
+                outs[field.name] = field.observe(declared.get(field.name), endpoint)
             else:
                 outs[field.name] = schema.reconcile(
                     field, declared.get(field.name), live[field.name], context

@@ -33,12 +33,16 @@ def _change(field: Field) -> str:
         return f"replaces ({field.replace_reason})"
     if field.mutability is Mutability.PROVIDER:
         return "in place (provider only, no API call)"
+    if field.applied_by:
+        return "in place (its own API call, not the PUT)"
     return "in place"
 
 
 def _api(field: Field) -> str:
     if field.name == "namespace":
         return "URL path"
+    if field.applied_by:
+        return field.applied_by
     if field.api_path is None:
         return "not sent"
     return f"`{field.api_path}`"

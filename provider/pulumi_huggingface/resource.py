@@ -49,6 +49,7 @@ class InferenceEndpointArgs:
     cache_http_responses: pulumi.Input[bool] | None = None
     private_link_account_id: pulumi.Input[str] | None = None
     private_link_region: pulumi.Input[str] | None = None
+    desired_state: pulumi.Input[str] | None = None
     adopt_existing: pulumi.Input[bool] | None = None
     timeouts: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
 
@@ -75,6 +76,10 @@ class InferenceEndpoint(Resource, module="huggingface", name="InferenceEndpoint"
     namespace, vendor, region or PrivateLink replaces it (deleting first when the name stays the
     same, since names are unique). Create and update wait until the endpoint has settled (running,
     or scaled to zero when ``min_replica`` is 0), within ``timeouts``.
+
+    Operational state: ``desired_state`` holds the endpoint ``running`` (the default), ``paused`` or
+    ``scaledToZero``; a change is an in-place update applied with the pause, resume or
+    scale-to-zero call. Autoscaling (idling to zero, waking on a request) is never drift.
 
     Adoption: ``pulumi import`` does not work for dynamic resources. To bring an endpoint that
     already exists under management, declare it with its name and ``adopt_existing=True``: the
@@ -130,6 +135,7 @@ class InferenceEndpoint(Resource, module="huggingface", name="InferenceEndpoint"
     cache_http_responses: pulumi.Output[bool | None]
     private_link_account_id: pulumi.Output[str | None]
     private_link_region: pulumi.Output[str | None]
+    desired_state: pulumi.Output[str | None]
     adopt_existing: pulumi.Output[bool | None]
     timeouts: pulumi.Output[dict[str, str] | None]
     url: pulumi.Output[str | None]

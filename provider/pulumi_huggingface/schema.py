@@ -26,6 +26,7 @@ from typing import Any, Final
 
 __all__ = [
     "DEFAULT_TIMEOUTS",
+    "DESIRED_STATES",
     "FIELDS",
     "FIELDS_BY_NAME",
     "INTERNAL_CREATION_TOKEN",
@@ -45,6 +46,7 @@ __all__ = [
     "encode_image",
     "is_internal",
     "live_inputs",
+    "observed_desired_state",
     "owner_tag",
     "owner_tags",
     "reconcile",
@@ -69,6 +71,15 @@ INTERNAL_CREATION_TOKEN: Final = "__creation_token"
 OWNER_TAG_PREFIX: Final = "pulumi-hf:"
 
 DEFAULT_TIMEOUTS: Final[Mapping[str, str]] = {"create": "30m", "update": "30m", "delete": "15m"}
+
+# The operational states a program can declare (`desired_state`), spelled as the API's
+# `status.state` spells them, so the value a user writes is the value the API and its UI show.
+RUNNING: Final = "running"
+PAUSED: Final = "paused"
+SCALED_TO_ZERO: Final = "scaledToZero"
+DESIRED_STATES: Final = (RUNNING, PAUSED, SCALED_TO_ZERO)
+# Live states on the way to (or at) `running`: a create, an update, a resume, a wake-up on traffic.
+_SERVING_STATES: Final = frozenset({"pending", "initializing", "updating", RUNNING})
 
 
 class Kind(enum.Enum):
@@ -118,6 +129,7 @@ class Readback(enum.Enum):
 
 
 Matcher = Callable[[Any, Any, Mapping[str, Any]], bool]
+Observer = Callable[[Any, Mapping[str, Any]], Any]
 
 
 def _equal(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
@@ -175,6 +187,44 @@ def _contains(live: Any, declared: Any) -> bool:
     return bool(live == declared)
 
 
+def observed_desired_state(declared: Any, endpoint: Mapping[str, Any]) -> Any:
+    """Return the `desired_state` to record for an endpoint, given what the program declared.
+
+    With ``minReplica`` 0 the service moves an endpoint between running and scaled to zero by
+    itself: it scales an idle endpoint to zero after ``scaleToZeroTimeout`` and wakes it on the
+    next request. Neither is drift, in either direction: an endpoint declared `running` that
+    idled to zero is still running as far as its user is concerned, and one declared
+    `scaledToZero` that a request woke up is doing what scale-to-zero promises. What shows is what
+    a person or another tool did: a pause, a resume, a scale to zero of an endpoint that cannot get
+    there by itself (``minReplica`` >= 1). A state that is no operational choice (``failed``,
+    ``updateFailed``) keeps the declared value: no pause or resume repairs it, and the `state`
+    output reports it.
+
+    Args:
+        declared: The declared `desired_state` (None: the default, `running`).
+        endpoint: The endpoint's JSON.
+
+    Returns:
+        `running`, `paused` or `scaledToZero`; None when nothing was declared and the endpoint is
+        where the default puts it.
+    """
+    wanted = RUNNING if declared is None else declared
+    state = _get_path(endpoint, "status.state")
+    autoscales = _get_path(endpoint, "compute.scaling.minReplica") == 0
+    observed: Any
+    if state == PAUSED:
+        observed = PAUSED
+    elif state == SCALED_TO_ZERO:
+        observed = RUNNING if wanted != SCALED_TO_ZERO and autoscales else SCALED_TO_ZERO
+    elif state in _SERVING_STATES:
+        observed = SCALED_TO_ZERO if wanted == SCALED_TO_ZERO and autoscales else RUNNING
+    else:
+        observed = declared
+    if declared is None and observed == RUNNING:
+        return None
+    return observed
+
+
 @dataclass(frozen=True)
 class Field:
     """One input of `InferenceEndpoint`.
@@ -202,6 +252,11 @@ class Field:
         maximum: The largest accepted number.
         matches: Tells whether a declared value and a live value mean the same, given the previous
             outputs (server normalisation is not drift).
+        applied_by: For an input the update's PUT does not carry, the API calls that apply a
+            change of it and where it is read back; empty for inputs in the endpoint's JSON.
+        observe: For an input the API holds as runtime state rather than configuration, derives
+            the value to record from the declared value and the endpoint's JSON (instead of
+            `reconcile`), so that what the service does by itself is not mistaken for drift.
     """
 
     name: str
@@ -222,6 +277,8 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     matches: Matcher = _equal
+    applied_by: str = ""
+    observe: Observer | None = None
 
     @property
     def sent_to_api(self) -> bool:
@@ -531,6 +588,21 @@ FIELDS: Final[tuple[Field, ...]] = (
         "The AWS region of the PrivateLink entry point, e.g. `us-east-1`.",
         replace_reason=_PRIVATE_LINK_REASON,
         readback=Readback.IF_PRESENT,
+    ),
+    Field(
+        "desired_state",
+        None,
+        Kind.STRING,
+        Mutability.IN_PLACE,
+        Removal.DEFAULT,
+        "The operational state to hold the endpoint in: `running` (default); `paused` (no replicas, "
+        "not billed, requests refused until resumed); `scaledToZero` (no replicas until the next "
+        "request wakes it; needs `min_replica` 0). Scaling to zero when idle is never drift.",
+        default=RUNNING,
+        compare_when_absent=True,
+        choices=DESIRED_STATES,
+        applied_by="`POST .../pause`, `.../resume`, `.../scale-to-zero`; read from `status.state`",
+        observe=observed_desired_state,
     ),
     Field(
         "adopt_existing",
@@ -846,6 +918,10 @@ def live_inputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
         values["tags"] = [
             tag for tag in tags if not (isinstance(tag, str) and tag.startswith(OWNER_TAG_PREFIX))
         ]
+    for field in FIELDS:
+        if field.observe is not None:
+            # Read as if the default were declared: a lookup sees the endpoint's state spelled out.
+            values[field.name] = field.observe(field.default, endpoint)
     for field in FIELDS:
         if field.readback is Readback.NEVER:
             values[field.name] = None

@@ -17,7 +17,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pulumi_huggingface.schema import DEFAULT_TIMEOUTS, FIELDS, OWNER_TAG_PREFIX, Field, Kind, Removal
+from pulumi_huggingface.schema import (
+    DEFAULT_TIMEOUTS,
+    FIELDS,
+    FIELDS_BY_NAME,
+    OWNER_TAG_PREFIX,
+    SCALED_TO_ZERO,
+    Field,
+    Kind,
+    Removal,
+)
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -359,6 +368,7 @@ def _check_relations(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> 
                 "scale_to_zero_timeout.",
             )
         )
+    problems.extend(_check_desired_state(known, inputs))
     if inputs.get("scaling_threshold") is not None and inputs.get("scaling_metric") is None:
         problems.append(
             Problem(
@@ -426,6 +436,25 @@ def _has_non_finite(value: Any, depth: int = 0) -> bool:
     if isinstance(value, (list, tuple)):
         return any(_has_non_finite(item, depth + 1) for item in value)
     return False
+
+
+def _check_desired_state(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:
+    if known("desired_state") != SCALED_TO_ZERO:
+        return []
+    declared = inputs.get("min_replica")
+    min_replica = FIELDS_BY_NAME["min_replica"].default if declared is None else known("min_replica")
+    if not isinstance(min_replica, (int, float)) or min_replica < 1:
+        return []
+    shown = f"{min_replica:g}" + (" (the default)" if declared is None else "")
+    return [
+        Problem(
+            "desired_state",
+            f"desired_state 'scaledToZero' needs min_replica 0, but min_replica is {shown}: the service "
+            "keeps at least min_replica replicas, so the endpoint would scale straight back up. Set "
+            "min_replica=0 (scale_to_zero_timeout then says how long it may idle before the service "
+            "scales it to zero by itself), or use desired_state='paused' to stop it altogether.",
+        )
+    ]
 
 
 def _has_unknown(value: Any, is_unknown: Callable[[Any], bool]) -> bool:

@@ -83,6 +83,11 @@ class FakeApi:
     tick: int = 0
     # The real API may answer a PUT (and the next GETs) with the old `running` and `updatedAt`.
     stale_put: bool = False
+    # Whether a PUT on a paused endpoint redeploys it (the emulator keeps it paused; the real API's
+    # behaviour is not documented).
+    put_wakes_paused: bool = False
+    # Whether pause is refused while a deployment is under way (undocumented either way).
+    refuse_pause_while_deploying: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -113,6 +118,8 @@ class FakeApi:
         key = (namespace, name)
         if key not in self.endpoints:
             return httpx.Response(404, json={"error": "Endpoint not found"})
+        if len(parts) == 5 and request.method == "POST":
+            return self._act(namespace, name, parts[4])
         if request.method == "GET":
             self._advance(name)
             return httpx.Response(200, json=self.render(namespace, name))
@@ -227,12 +234,44 @@ class FakeApi:
         endpoint = self.endpoints[(namespace, name)]
         merged = _merge({k: v for k, v in endpoint.items() if k != "status"}, body)
         status = endpoint["status"]
+        if status["state"] == "paused" and not self.put_wakes_paused:
+            self._store(namespace, merged, state="paused", created_at=status["createdAt"])
+            return httpx.Response(200, json=self.render(namespace, name))
         self._store(namespace, merged, state="updating", created_at=status["createdAt"])
         if self.stale_put:
             self.endpoints[(namespace, name)]["status"] = status
         else:
             self.scripts.setdefault(name, ["updating", "running"])
         return httpx.Response(200, json=self.render(namespace, name))
+
+    def _act(self, namespace: str, name: str, action: str) -> httpx.Response:
+        # pause / resume / scale-to-zero, as the emulator answers them.
+        status = self.endpoints[(namespace, name)]["status"]
+        state = status["state"]
+        if action == "pause":
+            if self.refuse_pause_while_deploying and state in ("pending", "initializing", "updating"):
+                return httpx.Response(400, json={"error": "Bad Request: Endpoint is being deployed"})
+            self.scripts.pop(name, None)
+            self._set_state(status, "paused")
+        elif action == "resume":
+            if state == "running":
+                return httpx.Response(400, json={"error": "Bad Request: Endpoint is already running"})
+            self._set_state(status, "pending")
+            self.scripts.setdefault(name, ["initializing", "running"])
+        elif action == "scale-to-zero":
+            if state == "paused":
+                return httpx.Response(400, json={"error": "Bad Request: Endpoint is paused, resume it first"})
+            self.scripts.pop(name, None)
+            self._set_state(status, "scaledToZero")
+        else:
+            return httpx.Response(404, json={"error": "no such route"})
+        return httpx.Response(200, json=self.render(namespace, name))
+
+    def _set_state(self, status: dict[str, Any], state: str) -> None:
+        status["state"] = state
+        status["message"] = f"Endpoint is {state}"
+        status["readyReplica"] = 1 if state == "running" else 0
+        status["updatedAt"] = self._now()
 
     def _advance(self, name: str) -> None:
         script = self.scripts.get(name)

@@ -49,6 +49,7 @@ BASE: dict[str, Any] = {
     "cache_http_responses": False,
     "private_link_account_id": "111111111111",
     "private_link_region": "us-east-1",
+    "desired_state": "running",
     "adopt_existing": False,
     "timeouts": {"create": "30m"},
 }
@@ -93,6 +94,7 @@ CASES: list[tuple[str, Any, str]] = [
     ("cache_http_responses", True, IN_PLACE),
     ("private_link_account_id", "222222222222", REPLACE),
     ("private_link_region", "eu-west-1", REPLACE),
+    ("desired_state", "paused", IN_PLACE),
     ("adopt_existing", True, IN_PLACE),
     ("timeouts", {"create": "1h"}, IN_PLACE),
 ]
