@@ -22,6 +22,7 @@ TYPE_TOKEN = "pulumi-python:dynamic/huggingface:InferenceEndpoint"
 CONFIGS: dict[str, dict[str, str]] = {
     "quickstart": {},
     "scale-to-zero-dev": {"huggingface-scale-to-zero-dev:idleMinutes": "60"},
+    "paused-dev": {"huggingface-paused-dev:endpointState": "paused"},
     "custom-image": {
         "huggingface-custom-image:registryPassword": "registry-pw-123",
         "huggingface-custom-image:apiKey": "api-key-456",
@@ -63,6 +64,20 @@ def test_scale_to_zero_dev_reads_the_timeout_from_config() -> None:
     [endpoint] = run_program(EXAMPLES / "scale-to-zero-dev", config=CONFIGS["scale-to-zero-dev"])
     assert endpoint.plain_inputs()["scale_to_zero_timeout"] == 60
     assert endpoint.plain_inputs()["min_replica"] == 0
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [(None, "running"), ("paused", "paused"), ("scaledToZero", "scaledToZero")],
+)
+def test_paused_dev_reads_the_state_from_config(configured: str | None, expected: str) -> None:
+    """`pulumi config set endpointState ...` is the switch a pipeline flips; each value passes check."""
+    config = {} if configured is None else {"huggingface-paused-dev:endpointState": configured}
+    [endpoint] = run_program(EXAMPLES / "paused-dev", config=config)
+    assert endpoint.plain_inputs()["desired_state"] == expected
+    provider, _, _ = make_provider(FakeApi())
+    result = provider.check({}, {**endpoint.plain_inputs(), "__resource_name": endpoint.name})
+    assert result.failures == []
 
 
 def test_root_project_runs_the_quickstart() -> None:
