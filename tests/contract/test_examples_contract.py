@@ -38,6 +38,7 @@ ROOT_PROJECT = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
 README_CONFIG: dict[str, dict[str, str]] = {
     "quickstart": {},
     "scale-to-zero-dev": {"idleMinutes": "60"},
+    "paused-dev": {"endpointState": "paused"},
     "custom-image": {
         "image": "registry.example.com/acme/model-server:1.1",
         "registryUsername": "acme-bot",
@@ -104,7 +105,9 @@ def test_the_program_creates_its_endpoints_and_destroys_them(emulator: EmulatorS
         for id_, state in created.items():
             live = api.get(id_)
             assert live is not None, f"{id_} is not on the API after create"
-            assert live["status"]["state"] in ("running", "scaledToZero")
+            declared = state.outputs.get("desired_state") or "running"
+            settled = {"running", "scaledToZero"} if declared == "running" else {declared}
+            assert live["status"]["state"] in settled
             assert live["model"]["repository"] == state.outputs["repository"]
             assert state.outputs["url"] == live["status"]["url"]
 

@@ -258,7 +258,9 @@ def test_the_paused_dev_example_creates_a_paused_endpoint_and_deletes_it(
     [created] = deployment.state.values()
     namespace, name = created.id.split("/")
     assert created.outputs["desired_state"] == "paused"
-    assert live_state(emulator, name) == "paused"
+    view = emulator.app.inspect(namespace, name)
+    assert view is not None and view["state"] == "paused"
+    assert view["becameRunning"] == [], "a stack created paused never runs the model"
 
     deployment.destroy()
     assert deployment.state == {}
