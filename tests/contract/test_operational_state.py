@@ -165,6 +165,45 @@ def test_running_to_paused_to_running(emulator: EmulatorServer, deployment: Depl
     assert calls(emulator, name) == {**no_calls(), "resume": 1}
 
 
+def test_a_configuration_change_while_paused_keeps_it_paused(
+    emulator: EmulatorServer, deployment: Deployment
+) -> None:
+    """A new scale_to_zero_timeout on a paused endpoint: one PUT, no resume, no wait for running."""
+    name = "paused-config"
+    deployment.up(goals(name, desired_state="paused", min_replica=0, scale_to_zero_timeout=15))
+    emulator.app.reset_request_counts()
+
+    plan = deployment.up(goals(name, desired_state="paused", min_replica=0, scale_to_zero_timeout=60))
+
+    assert plan.ops() == {urn(name): StepOp.UPDATE}
+    view = emulator.app.inspect(NAMESPACE, name)
+    assert view is not None and view["state"] == "paused"
+    assert view["config"]["compute"]["scaling"]["scaleToZeroTimeout"] == 60
+    assert view["becameRunning"] == []
+    assert calls(emulator, name) == {**no_calls(), "PUT": 1}
+
+
+def test_pausing_with_a_configuration_change_puts_then_pauses_without_redeploying(
+    emulator: EmulatorServer, deployment: Deployment
+) -> None:
+    """The PUT goes first (the API may refuse it), the pause right after: the update never runs."""
+    name = "pause-and-change"
+    deployment.up(goals(name))
+    view = emulator.app.inspect(NAMESPACE, name)
+    assert view is not None
+    runs_before = len(view["becameRunning"])
+    emulator.app.reset_request_counts()
+
+    deployment.up(goals(name, desired_state="paused", max_replica=2))
+
+    view = emulator.app.inspect(NAMESPACE, name)
+    assert view is not None and view["state"] == "paused"
+    assert view["config"]["compute"]["scaling"]["maxReplica"] == 2
+    assert len(view["becameRunning"]) == runs_before
+    assert [entry["state"] for entry in view["history"]][-2:] == ["updating", "paused"]
+    assert calls(emulator, name) == {**no_calls(), "PUT": 1, "pause": 1}
+
+
 def test_running_to_scaled_to_zero(emulator: EmulatorServer, deployment: Deployment) -> None:
     name = "to-zero"
     autoscaled = {"min_replica": 0, "scale_to_zero_timeout": 2880}
