@@ -34,7 +34,7 @@ from endpoint_stack import (
 
 from pulumi_huggingface import InferenceEndpoint
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.schema import FIELDS, Mutability
+from pulumi_huggingface.schema import FIELDS, OWNER_TAG_PREFIX, Mutability, owner_tags
 from pulumi_huggingface.testing import Deployment, DeploymentError, Plan, ResourceState, StepOp
 
 pytestmark = pytest.mark.contract
@@ -78,6 +78,11 @@ def got(*path: str) -> Callable[[Doc, Doc], Any]:
         return node
 
     return read
+
+
+def user_tags(doc: Doc) -> list[str]:
+    """The endpoint's tags without the provider's hidden owner tag (`pulumi-hf:<token>`)."""
+    return [tag for tag in doc.get("tags") or [] if not tag.startswith(OWNER_TAG_PREFIX)]
 
 
 def stored(*path: str) -> Callable[[Doc, Doc], Any]:
@@ -154,7 +159,7 @@ CASES: list[Case] = [
     Case("container_args", {"container_args": ["--port", "80"]}, ["--workers", "2"], got("model", "args")),
     Case("env", {"env": {"LOG_LEVEL": "info"}}, {"LOG_LEVEL": "debug"}, got("model", "env")),
     Case("secrets", {"secrets": {"API_KEY": "key-1"}}, {"API_KEY": "key-2"}, stored("model", "secrets")),
-    Case("tags", {"tags": ["team-a"]}, ["team-a", "prod"], got("tags")),
+    Case("tags", {"tags": ["team-a"]}, ["team-a", "prod"], lambda doc, config: user_tags(doc)),
     Case("domain", {"domain": "a.example.com", "path": "/v1"}, "b.example.com", got("route", "domain")),
     Case("path", {"domain": "a.example.com", "path": "/v1"}, "/v2", got("route", "path")),
     Case("cache_http_responses", {"cache_http_responses": False}, True, got("cacheHttpResponses")),
@@ -266,6 +271,9 @@ def test_an_in_place_input_changed_alone_is_updated_in_place_and_the_api_has_the
     assert case.live(*matrix.docs_before[name]) != expected, "the base value already equals the new one"
     assert case.live(*matrix.docs_after[name]) == expected
     assert matrix.docs_after[name][0]["status"]["state"] == "running"
+    # The owner tag the provider hides in `tags` survives every update, a change of `tags` included.
+    assert owner_tags(matrix.docs_after[name][0]) == owner_tags(matrix.docs_before[name][0])
+    assert len(owner_tags(matrix.docs_after[name][0])) == 1
 
 
 def test_the_update_run_sent_one_put_per_endpoint_and_nothing_else(matrix: Matrix) -> None:
