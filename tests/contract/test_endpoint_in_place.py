@@ -59,6 +59,7 @@ class Case:
         live: Reads the value from the endpoint as the API returns it (GET) and as the emulator
             stores it (for what the API never returns).
         also: Other inputs that must change with it for the change to be valid.
+        settled: The state the endpoint settles in after the change.
     """
 
     field: str
@@ -66,6 +67,7 @@ class Case:
     new: Any
     live: Callable[[Doc, Doc], Any]
     also: Mapping[str, Any] = dataclass_field(default_factory=dict)
+    settled: str = "running"
 
 
 def got(*path: str) -> Callable[[Doc, Doc], Any]:
@@ -163,6 +165,8 @@ CASES: list[Case] = [
     Case("domain", {"domain": "a.example.com", "path": "/v1"}, "b.example.com", got("route", "domain")),
     Case("path", {"domain": "a.example.com", "path": "/v1"}, "/v2", got("route", "path")),
     Case("cache_http_responses", {"cache_http_responses": False}, True, got("cacheHttpResponses")),
+    # Applied with the API's pause call, not a PUT; the endpoint then settles paused.
+    Case("desired_state", {"desired_state": "running"}, "paused", got("status", "state"), settled="paused"),
 ]
 BY_FIELD = {case.field: case for case in CASES}
 # The compare value of the custom image: the API stores it as {"custom": {...}} with defaults filled.
@@ -270,14 +274,18 @@ def test_an_in_place_input_changed_alone_is_updated_in_place_and_the_api_has_the
     expected = EXPECTED.get(case.field, case.new)
     assert case.live(*matrix.docs_before[name]) != expected, "the base value already equals the new one"
     assert case.live(*matrix.docs_after[name]) == expected
-    assert matrix.docs_after[name][0]["status"]["state"] == "running"
+    assert matrix.docs_after[name][0]["status"]["state"] == case.settled
     # The owner tag the provider hides in `tags` survives every update, a change of `tags` included.
     assert owner_tags(matrix.docs_after[name][0]) == owner_tags(matrix.docs_before[name][0])
     assert len(owner_tags(matrix.docs_after[name][0])) == 1
 
 
-def test_the_update_run_sent_one_put_per_endpoint_and_nothing_else(matrix: Matrix) -> None:
-    assert matrix.writes == {"PUT /v2/endpoint/{namespace}/{name}": len(CASES)}
+def test_the_update_run_sent_one_call_per_endpoint_and_nothing_else(matrix: Matrix) -> None:
+    """One PUT per configuration change; the state change is the API's pause call alone."""
+    assert matrix.writes == {
+        "PUT /v2/endpoint/{namespace}/{name}": len(CASES) - 1,
+        "POST /v2/endpoint/{namespace}/{name}/pause": 1,
+    }
 
 
 def test_no_secret_of_the_matrix_came_back_in_the_clear(matrix: Matrix) -> None:
