@@ -274,6 +274,8 @@ class InferenceEndpointProvider(ResourceProvider):
                         hub_url=settings.hub_url,
                         transport=self._transport,
                         sleep=self._clock.sleep,
+                        # Under rate limits or an outage a deployment slows down: say why, as it happens.
+                        on_retry=lambda event: self._info(f"huggingface: {event}"),
                     )
             return self._client
 

@@ -581,6 +581,18 @@ class EmulatorApp:
         with self._lock:
             self._unloadable.add(repository)
 
+    def endpoint_ids(self, namespace: str | None = None) -> list[str]:
+        """Every stored endpoint as ``"namespace/name"``, sorted; faults never apply.
+
+        What a leak check compares with the ids a deployment's state holds.
+
+        Args:
+            namespace: Only this namespace; None for all.
+        """
+        with self._lock:
+            records = self._store.all() if namespace is None else self._store.in_namespace(namespace)
+            return sorted(f"{record.namespace}/{record.name}" for record in records)
+
     def inspect(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The emulator's view of one endpoint, or None if it does not exist.
 
