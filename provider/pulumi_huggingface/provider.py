@@ -418,6 +418,10 @@ class InferenceEndpointProvider(ResourceProvider):
         old_name = olds.get("name") or old_name
         new_namespace = news.get("namespace") or old_namespace
         new_name = news.get("name")
+        if "name" in (news.get(INTERNAL_DEFAULTS) or []):
+            # An autoname: the engine re-runs check without the old inputs before it replaces, so
+            # the replacement gets a fresh name and can be created before the old endpoint goes.
+            return False
         if _is_unknown(new_namespace) or _is_unknown(new_name):
             return True
         return bool(new_namespace == old_namespace and new_name == old_name)

@@ -108,15 +108,18 @@ def test_create_update_in_place_refresh_replace_and_delete(
     diff = server.diff(urn, after.id, after.outputs, checked.inputs, old_inputs=after.inputs)
     assert diff.changes is True
     assert diff.replaces == ["region"]
+    # Autonamed: the replacement gets a fresh name, so it is created before the old one is deleted.
+    assert diff.delete_before_replace is False
 
     replaced = deployment.up(moved_goals)
 
     assert replaced.ops() == {urn: StepOp.REPLACE}
+    assert replaced.calls.index(("Create", urn)) < replaced.calls.index(("Delete", urn))
     moved = only_resource(deployment)
+    assert moved.id != after.id and moved.id.startswith(f"{NAMESPACE}/core-")
     live = api.get(moved.id)
     assert live is not None and live["provider"]["region"] == "eu-west-1"
-    if moved.id != after.id:
-        assert api.get(after.id) is None
+    assert api.get(after.id) is None
 
     deployment.destroy()
 

@@ -113,7 +113,8 @@ def test_an_in_place_update_stores_the_new_outputs_and_renders_old_inputs_agains
 def test_a_replacement_creates_the_new_resource_before_deleting_the_old(
     toy_server: ProviderServer, toy_store: Path
 ) -> None:
-    """changes with replaces -> Create (new id) first, Delete of the old one last."""
+    """changes with replaces -> Check again without the old inputs (so defaults such as autonames are
+    chosen afresh), Create (new id) first, Delete of the old one last."""
     deployment = Deployment(toy_server)
     deployment.up(goals({"r1": {"region": "us"}}))
     old_id = deployment.state[urn("r1")].id
@@ -121,7 +122,7 @@ def test_a_replacement_creates_the_new_resource_before_deleting_the_old(
     plan = deployment.up(goals({"r1": {"region": "eu"}}))
 
     assert plan.ops() == {urn("r1"): StepOp.REPLACE}
-    assert [m for m, _ in plan.calls] == ["Check", "Diff", "Create", "Delete"]
+    assert [m for m, _ in plan.calls] == ["Check", "Diff", "Check", "Create", "Delete"]
     new_id = deployment.state[urn("r1")].id
     assert new_id != old_id
     assert not (toy_store / f"{old_id}.json").exists()
@@ -141,7 +142,7 @@ def test_delete_before_replace_deletes_first_when_the_provider_asks(toy_server: 
     plan = deployment.up(goals({"d1": {"region": "eu", "delete_before_replace": True}}))
 
     assert plan.step(urn("d1")).delete_before_replace
-    assert [m for m, _ in plan.calls] == ["Check", "Diff", "Delete", "Create"]
+    assert [m for m, _ in plan.calls] == ["Check", "Diff", "Check", "Delete", "Create"]
 
 
 def test_diff_unknown_is_an_in_place_update_never_a_replacement(toy_server: ProviderServer) -> None:

@@ -192,6 +192,14 @@ def test_replacement_under_a_new_name_creates_first(provider: Any) -> None:
     assert result.delete_before_replace is False
 
 
+def test_replacement_of_an_autonamed_endpoint_creates_first(provider: Any) -> None:
+    """An autonamed endpoint gets a fresh name when the engine re-checks it for the replacement, so
+    the new one can serve before the old one is deleted."""
+    result = provider.diff(ID, dict(OUTPUTS), {**BASE, "region": "eu-west-1", "__defaults": ["name"]})
+    assert result.replaces == ["region"]
+    assert result.delete_before_replace is False
+
+
 def test_internal_inputs_never_count(provider: Any) -> None:
     """The provider's own `__*` inputs are bookkeeping, not configuration."""
     news = {**BASE, "__defaults": ["name"], "__resource_name": "renamed", "__provider": "xyz"}

@@ -7,7 +7,8 @@ It decides steps as the engine's step generator does for dynamic resources:
 * A resource not in state is created. One in state is diffed: Diff(olds = the *outputs* in state,
   news = the checked inputs). DIFF_NONE keeps it (the checked inputs are stored); changes without
   replaces update it in place (the outputs returned replace the stored ones); changes with replaces
-  replace it: delete-before-replace when the provider or the resource option asks for it, otherwise
+  replace it, after Check runs again without the old inputs so that defaults such as autonames are
+  chosen afresh for the new resource: delete-before-replace when the provider or the resource option asks for it, otherwise
   the replacement is created first and the old resource deleted after every other step. DIFF_UNKNOWN
   (None) makes the engine compare the old and new inputs itself and update in place, never replace.
 * Resources in state but no longer in the program are deleted, dependents first.
@@ -472,6 +473,14 @@ class Deployment:
                 this.op = StepOp.REPLACE
                 this.replaces = list(diff.replaces)
                 this.delete_before_replace = diff.delete_before_replace or goal.delete_before_replace
+                # As the engine's step generator does: a replacement re-runs Check without the old
+                # inputs, so defaults such as autonames are chosen afresh for the new resource.
+                record("Check", urn)
+                checked = self.server.check(urn, {}, goal.inputs, preview=preview)
+                this.new_inputs = checked.inputs
+                if checked.failures:
+                    this.failures = checked.failures
+                    return False
                 if preview:
                     return True
                 if this.delete_before_replace:
