@@ -43,7 +43,6 @@ from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.testing import (
     Deployment,
     DeploymentError,
-    ProviderServer,
     RegisteredResource,
     ResourceState,
     StepOp,
