@@ -149,8 +149,10 @@ def _same_tags(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
 
 def _same_type(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
     # Endpoints created as `protected` (the old name of `authenticated`) still read back that way.
-    aliases = {"protected": "authenticated"}
-    return bool(aliases.get(declared, declared) == aliases.get(live, live))
+    def canonical(value: Any) -> Any:
+        return "authenticated" if value == "protected" else value
+
+    return bool(canonical(declared) == canonical(live))
 
 
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
@@ -957,7 +959,13 @@ def reconcile(field: Field, declared: Any, live: Any, previous: Mapping[str, Any
         return None
     if live is None and field.readback is Readback.IF_PRESENT:
         return declared
-    if field.matches(declared, live, previous):
+    try:
+        same = field.matches(declared, live, previous)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        # A live value of a type the API never sends for this field: not the declared value, so
+        # it is recorded as drift (shown on the next preview) rather than crashing the read.
+        same = False
+    if same:
         return declared
     if field.name == "custom_image" and isinstance(declared, dict) and "url" in declared:
         custom = live.get("custom") if isinstance(live, dict) else None
