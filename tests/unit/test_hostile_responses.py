@@ -1,4 +1,4 @@
-"""Hostile answers from the API: every provider method fails with a clear error, never a traceback or a wrong state.
+"""Hostile API answers: every provider method fails with a clear error, never a traceback or wrong state.
 
 A real endpoint is created against the scripted fake first; then every answer about it is replaced by
 something that is not the API's JSON (malformed JSON, an empty object, a status of the wrong type,
