@@ -2,8 +2,8 @@
 
 Two stacks (two provider servers, two deployments, one namespace each) run at once against one
 emulator on loopback. Each stack takes four endpoints through create, an in-place update, a
-replacement (autonamed endpoints delete first under the same name, named ones create the
-replacement beside the old one), a refresh and a delete, twice over, while the emulator answers
+replacement (a named endpoint is deleted first, its replacement taking the same name; an
+autonamed one gets a new name and its replacement is created beside it), a refresh and a delete, twice over, while the emulator answers
 a share of all requests with 429 + Retry-After, 502/503 (some after acting on the request, so a
 create's answer is lost although the endpoint exists), dropped connections (likewise, before or
 after acting) and added latency. Once, the provider server of one stack is SIGKILLed in the
@@ -117,17 +117,17 @@ class Stack:
     # --- programs ------------------------------------------------------------------------------
 
     def inputs(self, slot: int, generation: int, phase: str) -> dict[str, Any]:
-        """Slot inputs per phase: even slots autonamed, odd slots named (the name changes on replace)."""
+        """Slot inputs per phase: even slots autonamed, odd slots named; the region changes on replace."""
         declared: dict[str, Any] = {
             **BASE_INPUTS,
             "namespace": self.namespace,
             "env": {"GEN": str(generation)},
         }
         if slot % 2:
-            declared["name"] = f"s{slot}-g{generation}" + ("-r" if phase in ("replace", "refresh") else "")
+            declared["name"] = f"s{slot}-g{generation}"
         if phase in ("update", "replace", "refresh"):
             declared.update(scale_to_zero_timeout=30, max_replica=2)
-        if phase in ("replace", "refresh") and slot % 2 == 0:
+        if phase in ("replace", "refresh"):
             declared["region"] = "eu-west-1"
         return declared
 
