@@ -96,11 +96,20 @@ def _require(condition: bool, reason: str) -> None:
         raise _Unexpected(reason)
 
 
+def in_provider_server() -> bool:
+    """Whether this process is the SDK's dynamic provider server (``python -m pulumi.dynamic``).
+
+    Only there is a pool to widen: a provider used in a program or a test should not call
+    `widen_server_pool`, whose warning is meant for the CLI user.
+    """
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(spec, "name", None) == _SERVER_MAIN
+
+
 def _find_server_pool() -> tuple[futures.ThreadPoolExecutor, int]:
     main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
     _require(
-        spec is not None and spec.name == _SERVER_MAIN,
+        in_provider_server(),
         "not running inside the Pulumi SDK's dynamic provider server (python -m pulumi.dynamic)",
     )
     servicer_class = getattr(main, "DynamicResourceProviderServicer", None)

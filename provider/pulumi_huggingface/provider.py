@@ -10,7 +10,10 @@ the provider builds its client lazily from that config and the environment on th
 so check and diff never need a token.
 
 The provider server calls these methods from several worker threads on one instance at once: the
-only shared state is the lazily built client and settings, guarded by a lock.
+only shared state is the lazily built client and settings, guarded by a lock. Its stock pool runs
+only four calls at a time, so `configure` widens it (`pulumi_huggingface._server`): endpoints
+declared together then provision together, their waits served by one shared poller
+(`pulumi_huggingface.readiness`).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from pulumi_huggingface import schema, transitions, validation, waiting
+from pulumi_huggingface import _server, schema, transitions, validation, waiting
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.errors import (
     AuthenticationError,
@@ -229,6 +232,10 @@ class InferenceEndpointProvider(ResourceProvider):
         self._settings: Settings | None = None
         self._client: EndpointsClient | None = None
         self._owner: str | None = None
+        # Provider calls running now, and clients a new configuration replaced: those are closed only
+        # once no call is running, since a call that took one may still be waiting on it.
+        self._calls_in_flight = 0
+        self._retired: list[EndpointsClient] = []
 
     def __getstate__(self) -> dict[str, Any]:
         # Only declarative data goes into the pickle in state: never settings, a token or a client.
@@ -242,17 +249,38 @@ class InferenceEndpointProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Take the stack config (namespaced keys such as ``huggingface:token``) for later API calls.
 
-        Nothing is resolved here, so a missing token fails only at the first API call.
+        Nothing is resolved here, so a missing token fails only at the first API call. Inside the
+        SDK's provider server this also widens the server's thread pool, so that many endpoints can
+        be created (and waited for) at once.
+
+        The same config again changes nothing. A different one takes effect for calls made from now
+        on; the client built from the old one stays open until the calls running now have ended.
         """
+        if _server.in_provider_server():
+            # Outside the server (a program, a unit test) there is no pool to widen and nothing to warn about.
+            _server.widen_server_pool()
         # The SDK's Config exposes get/require by key only; the settings resolver wants the whole map.
         raw = getattr(req.config, "_props", None)
+        config = dict(raw) if isinstance(raw, Mapping) else {}
         with self._lock:
-            self._config = dict(raw) if isinstance(raw, Mapping) else {}
+            if config == self._config:
+                return
+            self._config = config
             self._settings = None
             self._owner = None
             if self._client is not None:
-                self._client.close()
+                self._retired.append(self._client)
             self._client = None
+            idle = self._take_idle_retired()
+        for client in idle:
+            client.close()
+
+    def _take_idle_retired(self) -> list[EndpointsClient]:
+        """Hand over the replaced clients if no call is running any more (under `_lock`)."""
+        if self._calls_in_flight:
+            return []
+        idle, self._retired = self._retired, []
+        return idle
 
     def _resolved_settings(self) -> Settings:
         with self._lock:
@@ -312,13 +340,24 @@ class InferenceEndpointProvider(ResourceProvider):
 
     @contextlib.contextmanager
     def _guard(self, *props: Mapping[str, Any]) -> Iterator[_Scrubber]:
-        """Raise every error leaving a provider method scrubbed of the token and the resource's secrets."""
+        """Raise every error leaving a provider method scrubbed of the token and the resource's secrets.
+
+        Every provider method runs inside it, so it also counts the calls in flight for `configure`.
+        """
         values = [value for bag in props for value in _redacted_values(bag)]
         scrub = _Scrubber(values, self._known_token)
+        with self._lock:
+            self._calls_in_flight += 1
         try:
             yield scrub
         except Exception as exc:
             raise self._scrubbed(exc, scrub) from None
+        finally:
+            with self._lock:
+                self._calls_in_flight -= 1
+                idle = self._take_idle_retired()
+            for client in idle:
+                client.close()
 
     def _known_token(self) -> str | None:
         settings = self._settings

@@ -20,7 +20,8 @@ watcher goes idle or the server rate-limits us.
 Rate limits and outages: the client already retries 429/5xx/network errors with backoff; when it
 gives up, the poller pauses for the server's ``Retry-After`` (or an exponential backoff) instead of
 failing the waits, which end at their own deadlines. Errors that retrying cannot fix (a revoked
-token, 403) end every wait they concern at once.
+token, 403), and answers that are not the API's JSON several polls in a row, end every wait they
+concern at once.
 
 `watcher_for` returns the process-wide watcher of a (client, namespace). This module imports
 nothing from Pulumi.
@@ -48,6 +49,7 @@ from pulumi_huggingface.errors import (
 __all__ = [
     "DEFAULT_BUDGET_INTERVAL",
     "DEFAULT_MIN_INTERVAL",
+    "MAX_MALFORMED_POLLS",
     "EndpointWatcher",
     "PollingClient",
     "watcher_for",
@@ -70,8 +72,13 @@ _MIN_SLEEP = 0.01
 _LIST_ROUTE = ("GET", "/endpoint/{namespace}")
 _GET_ROUTE = ("GET", "/endpoint/{namespace}/{name}")
 
+#: Polls in a row answered with something other than the API's JSON before the waits end with that
+#: error: one garbled answer (a proxy's error page) is not worth abandoning a deployment over;
+#: several in a row mean the API is not what answers, and that is reported.
+MAX_MALFORMED_POLLS = 3
+
 # Errors that say nothing about the endpoints, only that the API could not answer now: the poller
-# pauses and tries again rather than ending the waits.
+# pauses and tries again rather than ending the waits (up to `MAX_MALFORMED_POLLS` malformed ones).
 _PAUSING = (RateLimitedError, TransportError, ServerError, UnexpectedResponseError)
 
 Done = Callable[[dict[str, Any] | None], bool]
@@ -180,6 +187,8 @@ class EndpointWatcher:
         self._last_poll_at = -float("inf")
         self._paused_until = -float("inf")
         self._failures = 0
+        # Polls in a row answered with something other than the API's JSON.
+        self._malformed = 0
         self._last_error: Exception | None = None
         # Requests one list costs (its pages); learnt from each list, 1 until the first.
         self._list_cost = 1
@@ -410,10 +419,12 @@ class EndpointWatcher:
             error = observation.error
             if error is None:
                 self._failures = 0
+                self._malformed = 0
                 self._last_error = None
                 return
             self._last_error = error
-            if isinstance(error, _PAUSING):
+            self._malformed = self._malformed + 1 if isinstance(error, UnexpectedResponseError) else 0
+            if isinstance(error, _PAUSING) and self._malformed < MAX_MALFORMED_POLLS:
                 self._failures += 1
                 backoff = min(_MAX_BACKOFF, self._budget_interval * 2.0 ** min(self._failures - 1, 16))
                 pause = backoff
@@ -423,7 +434,9 @@ class EndpointWatcher:
                     self._credit = min(self._credit, 0.0)
                 self._paused_until = now + pause
                 return
-            # Anything else (401, 403 on the namespace) will not heal by polling again.
+            # Anything else (401, 403 on the namespace) will not heal by polling again, nor will an
+            # API that keeps answering with something else than its JSON (a proxy's login page).
+            self._malformed = 0
             for waiter in [w for w in self._waiters if w.first_poll <= poll.number]:
                 waiter.error = _copy_error(error)
                 self._remove(waiter, now)
@@ -458,12 +471,20 @@ def _copy_error(error: Exception) -> Exception:
 
 
 _registry_lock = threading.Lock()
-# Keyed by id(client): a watcher holds its client, so the id cannot be reused while the entry
+# Keyed by ids: a watcher holds its client, clock and sleep, so no id can be reused while the entry
 # lives; weak values drop a watcher once no wait and no poller hold it.
-_registry: weakref.WeakValueDictionary[tuple[int, str], EndpointWatcher] = weakref.WeakValueDictionary()
+_registry: weakref.WeakValueDictionary[tuple[int, str, int, int], EndpointWatcher] = (
+    weakref.WeakValueDictionary()
+)
 
 
-def watcher_for(client: PollingClient, namespace: str) -> EndpointWatcher:
+def watcher_for(
+    client: PollingClient,
+    namespace: str,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> EndpointWatcher:
     """Return the process-wide watcher of a client and namespace, creating it if needed.
 
     Threads waiting through the same client share one watcher per namespace, hence one poller and
@@ -472,11 +493,14 @@ def watcher_for(client: PollingClient, namespace: str) -> EndpointWatcher:
     Args:
         client: The API client.
         namespace: The namespace of the endpoints to wait on.
+        clock: The watcher's clock (tests pass a fake one; waits on another clock get another watcher).
+        sleep: The poller's sleep, advancing ``clock``.
     """
-    key = (id(client), namespace)
+    # By identity, like the client: a fake clock's functions need not be hashable.
+    key = (id(client), namespace, id(clock), id(sleep))
     with _registry_lock:
         watcher = _registry.get(key)
         if watcher is None:
-            watcher = EndpointWatcher(client, namespace)
+            watcher = EndpointWatcher(client, namespace, clock=clock, sleep=sleep)
             _registry[key] = watcher
         return watcher

@@ -1,9 +1,15 @@
 """Waiting for an endpoint to settle, or to be gone, within a deadline.
 
-The provider uses exactly two functions of this module, `wait_for_state` and `wait_until_absent`,
-each a polling loop over ``client.get_endpoint``. Time is injected (`Clock`), so tests wait no
-wall time. Progress lines name the endpoint, because the CLI prints the provider's log lines
-without saying which resource they belong to.
+The provider uses exactly two functions of this module, `wait_for_state` and `wait_until_absent`.
+They decide *when a wait is over* (the settle rules below); the polling itself is the shared
+`pulumi_huggingface.readiness.EndpointWatcher` of the client and namespace, so every create, update
+and delete waiting at once in the provider server is served by one poller thread, one list call per
+tick, within the request budget of huggingface_hub's ``wait()``. The settle rules run on each poll
+inside the watcher's ``done`` callback, so progress lines keep their cadence.
+
+Time is injected (`Clock`, and a watcher on the same clock), so tests wait no wall time. Progress
+lines name the endpoint, because the CLI prints the provider's log lines without saying which
+resource they belong to.
 
 This module imports nothing from Pulumi.
 """
@@ -24,6 +30,7 @@ from pulumi_huggingface.errors import (
     TransportError,
     UnexpectedResponseError,
 )
+from pulumi_huggingface.readiness import MAX_MALFORMED_POLLS, EndpointWatcher, PollingClient, watcher_for
 from pulumi_huggingface.validation import format_duration
 
 __all__ = [
@@ -33,7 +40,6 @@ __all__ = [
     "Clock",
     "Deadline",
     "EndpointReader",
-    "poll_interval",
     "wait_for_state",
     "wait_until_absent",
 ]
@@ -44,16 +50,10 @@ PROGRESS_EVERY_SECONDS: Final = 30.0
 # How long a PUT may leave an endpoint showing its old `running` state without a visible transition
 # before the change is taken as applied (some changes never leave `running`).
 DEFAULT_SETTLE_GRACE_SECONDS: Final = 60.0
-# Malformed answers (not the API's JSON) tolerated in a row while polling before giving up.
-MAX_MALFORMED_POLLS: Final = 3
 
 
-class EndpointReader(Protocol):
-    """The one client call waiting needs."""
-
-    def get_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
-        """Return the endpoint's JSON, or raise NotFoundError."""
-        ...
+class EndpointReader(PollingClient, Protocol):
+    """The client calls waiting needs: those of the shared watcher (`EndpointsClient` has them)."""
 
 
 @dataclass(frozen=True)
@@ -91,19 +91,6 @@ class Deadline:
     def expired(self) -> bool:
         """Whether the deadline has passed."""
         return self.remaining() <= 0
-
-
-def poll_interval(elapsed: float) -> float:
-    """Seconds between two polls: often at first, when a quick state change is likely, then less.
-
-    Endpoints take minutes to provision, so polling every few seconds for the first two minutes
-    catches fast transitions without hammering the API over a long deploy.
-    """
-    if elapsed < 120:
-        return 5.0
-    if elapsed < 600:
-        return 10.0
-    return 20.0
 
 
 def _state(endpoint: Mapping[str, Any]) -> str | None:
@@ -155,17 +142,19 @@ def wait_for_state(
     initial: Mapping[str, Any] | None = None,
     changed_since: str | None = None,
     settle_grace: float = DEFAULT_SETTLE_GRACE_SECONDS,
+    watcher: EndpointWatcher | None = None,
 ) -> dict[str, Any]:
-    """Poll an endpoint until it reaches an accepted state.
+    """Wait until an endpoint reaches an accepted state.
 
-    For a change just sent (``changed_since`` given), a settled state counts only once the change is
-    visible: the endpoint has left the accepted states at least once, or its ``updatedAt`` moved
-    past ``changed_since``, or ``settle_grace`` seconds passed without either (some changes apply
-    without a visible transition). Until then a failed state left over from an earlier change does
-    not count either.
+    ``initial`` is judged first, without a request; after that the endpoint is polled by the
+    watcher. For a change just sent (``changed_since`` given), a settled state counts only once the
+    change is visible: the endpoint has left the accepted states at least once, or its
+    ``updatedAt`` moved past ``changed_since``, or ``settle_grace`` seconds passed without either
+    (some changes apply without a visible transition). Until then a failed state left over from an
+    earlier change does not count either.
 
     Args:
-        client: Reads the endpoint.
+        client: Reads the endpoint (an `EndpointsClient`).
         namespace: The endpoint's namespace.
         name: The endpoint's name.
         accept: The states that end the wait.
@@ -175,6 +164,9 @@ def wait_for_state(
             observation.
         changed_since: The endpoint's ``updatedAt`` before the change being waited for.
         settle_grace: See above.
+        watcher: Polls the endpoint; it must run on ``deadline``'s clock. Defaults to the
+            process-wide watcher of the client and namespace on that clock
+            (`readiness.watcher_for`), shared with every other wait on them.
 
     Returns:
         The endpoint's JSON in the accepted state.
@@ -183,55 +175,49 @@ def wait_for_state(
         EndpointFailedError: The endpoint reached ``failed`` or ``updateFailed``.
         DeadlineExceededError: The deadline passed first.
         NotFoundError: The endpoint disappeared.
-        ApiError: Reading the endpoint failed for another reason (rate limits, server errors and
-            network errors are retried until the deadline).
+        ApiError: Reading the endpoint failed in a way retrying cannot fix (rate limits, server
+            errors and network errors pause the polling until the deadline instead).
     """
     progress = _Progress(namespace, name, on_progress)
-    malformed = 0
     must_see_change = changed_since is not None
     changed = not must_see_change
-    endpoint: Mapping[str, Any] | None = initial
-    last_state: str | None = None
-    while True:
-        if endpoint is not None:
-            elapsed = deadline.elapsed()
-            state = _state(endpoint)
-            last_state = state
-            progress.observe(endpoint, elapsed)
-            if must_see_change and not changed:
-                updated = _status(endpoint, "updatedAt")
-                left_settled = state not in accept and state not in FAILED_STATES
-                changed = left_settled or (updated is not None and updated != changed_since)
-            settled_view = changed or elapsed >= settle_grace
-            # Accepted first: a caller waiting for any stable state (after a 409) accepts failed ones.
-            if state in accept and settled_view:
-                return dict(endpoint)
-            if state in FAILED_STATES and settled_view:
-                raise EndpointFailedError(
-                    namespace=namespace, name=name, state=state, server_message=_status(endpoint, "message")
-                )
-        if deadline.expired():
-            raise DeadlineExceededError(
-                namespace=namespace, name=name, last_state=last_state, waited_seconds=deadline.elapsed()
+
+    def done(endpoint: Mapping[str, Any] | None) -> bool:
+        nonlocal changed
+        if endpoint is None:
+            raise NotFoundError(
+                status_code=404,
+                method="GET",
+                path=f"/endpoint/{namespace}/{name}",
+                server_message=f"Endpoint {namespace}/{name} disappeared while waiting for it to settle",
             )
-        delay = poll_interval(deadline.elapsed())
-        endpoint = None
-        deadline.clock.sleep(min(delay, deadline.remaining()))
-        try:
-            endpoint = client.get_endpoint(namespace, name)
-            malformed = 0
-        except RateLimitedError as exc:
-            if exc.retry_after:
-                deadline.clock.sleep(min(exc.retry_after, deadline.remaining()))
-        except (ServerError, TransportError):
-            # The client already retried; a flaky poll is not a failed endpoint. The deadline bounds it.
-            pass
-        except UnexpectedResponseError:
-            # One garbled answer (a proxy's error page) is not worth abandoning a deployment over;
-            # several in a row mean the API is not what answers, and that is reported.
-            malformed += 1
-            if malformed >= MAX_MALFORMED_POLLS:
-                raise
+        elapsed = deadline.elapsed()
+        state = _state(endpoint)
+        progress.observe(endpoint, elapsed)
+        if must_see_change and not changed:
+            updated = _status(endpoint, "updatedAt")
+            left_settled = state not in accept and state not in FAILED_STATES
+            changed = left_settled or (updated is not None and updated != changed_since)
+        settled_view = changed or elapsed >= settle_grace
+        # Accepted first: a caller waiting for any stable state (after a 409) accepts failed ones.
+        if state in accept and settled_view:
+            return True
+        if state in FAILED_STATES and settled_view:
+            raise EndpointFailedError(
+                namespace=namespace, name=name, state=state, server_message=_status(endpoint, "message")
+            )
+        return False
+
+    if initial is not None and done(initial):
+        return dict(initial)
+    watcher = watcher or _watcher(client, namespace, deadline)
+    try:
+        settled = watcher.wait(name, done, deadline=deadline.started + deadline.seconds)
+    except DeadlineExceededError as exc:
+        raise _deadline_error(exc, progress, deadline) from exc.__cause__
+    # `done` never accepts absence, so the watcher returns the endpoint it accepted.
+    assert settled is not None
+    return dict(settled)
 
 
 def wait_until_absent(
@@ -241,35 +227,63 @@ def wait_until_absent(
     *,
     deadline: Deadline,
     on_progress: Callable[[str], None],
+    watcher: EndpointWatcher | None = None,
 ) -> None:
-    """Poll until the endpoint is gone (GET answers 404), so its name is free again.
+    """Wait until the endpoint is gone (GET answers 404), so its name is free again.
+
+    The first look is one GET at once: unlike a POST or a PUT, a DELETE answers nothing about the
+    endpoint, and an API that removes it at once (the emulator does) then frees the name without
+    waiting a polling interval. Then the watcher polls.
+
+    Args:
+        client: Reads the endpoint (an `EndpointsClient`).
+        namespace: The endpoint's namespace.
+        name: The endpoint's name.
+        deadline: When to give up.
+        on_progress: Receives progress lines (on a state change, and every 30 s).
+        watcher: Polls the endpoint, as for `wait_for_state`.
 
     Raises:
         DeadlineExceededError: The endpoint still exists when the deadline passes.
     """
     progress = _Progress(namespace, name, on_progress)
-    last_state: str | None = None
-    malformed = 0
-    while True:
-        try:
-            endpoint = client.get_endpoint(namespace, name)
-        except NotFoundError:
+
+    def done(endpoint: Mapping[str, Any] | None) -> bool:
+        if endpoint is None:
+            return True
+        progress.observe(endpoint, deadline.elapsed(), deleting=True)
+        return False
+
+    try:
+        if done(client.get_endpoint(namespace, name)):
             return
-        except RateLimitedError as exc:
-            if exc.retry_after:
-                deadline.clock.sleep(min(exc.retry_after, deadline.remaining()))
-        except (ServerError, TransportError):
-            pass
-        except UnexpectedResponseError:
-            malformed += 1
-            if malformed >= MAX_MALFORMED_POLLS:
-                raise
-        else:
-            malformed = 0
-            last_state = _state(endpoint)
-            progress.observe(endpoint, deadline.elapsed(), deleting=True)
-        if deadline.expired():
-            raise DeadlineExceededError(
-                namespace=namespace, name=name, last_state=last_state, waited_seconds=deadline.elapsed()
-            )
-        deadline.clock.sleep(min(poll_interval(deadline.elapsed()), max(deadline.remaining(), 0.1)))
+    except NotFoundError:
+        return
+    except _TRANSIENT:
+        pass  # the watcher retries, within its budget and the deadline
+    watcher = watcher or _watcher(client, namespace, deadline)
+    try:
+        watcher.wait(name, done, deadline=deadline.started + deadline.seconds)
+    except DeadlineExceededError as exc:
+        raise _deadline_error(exc, progress, deadline) from exc.__cause__
+
+
+# Errors of the first look that polling may get past (the watcher pauses on them).
+_TRANSIENT: Final = (RateLimitedError, ServerError, TransportError, UnexpectedResponseError)
+
+
+def _watcher(client: EndpointReader, namespace: str, deadline: Deadline) -> EndpointWatcher:
+    # On the default Clock this is the same watcher as `watcher_for(client, namespace)`.
+    return watcher_for(client, namespace, clock=deadline.clock.now, sleep=deadline.clock.sleep)
+
+
+def _deadline_error(
+    exc: DeadlineExceededError, progress: _Progress, deadline: Deadline
+) -> DeadlineExceededError:
+    # The watcher knows only the states it polled; the wait also saw `initial`.
+    return DeadlineExceededError(
+        namespace=exc.namespace,
+        name=exc.name,
+        last_state=exc.last_state if exc.last_state not in (None, "absent") else progress.last_state,
+        waited_seconds=deadline.elapsed(),
+    )

@@ -3,8 +3,9 @@
 `FakeApi` is an `httpx.MockTransport` handler (a small callable class, as httpx's own tests fake
 servers). It keeps endpoints in a dict, records every request, and normalises like the real API:
 it resolves the revision to a SHA, fills in image defaults, `compute.id`, the scale-to-zero
-default and `metric`, and reads secrets and registry credentials back redacted. Each GET moves
-an endpoint one step along its scripted states, so a wait costs a few polls and no wall time.
+default and `metric`, and reads secrets and registry credentials back redacted. Each GET (and each
+listing of the namespace) moves an endpoint one step along its scripted states, so a wait costs a
+few polls and no wall time.
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ class FakeApi:
             return httpx.Response(404, json={"error": "no such route"})
         if len(parts) == 3 and request.method == "POST":
             return self._create(parts[2], body)
+        if len(parts) == 3 and request.method == "GET":
+            return self._list(parts[2])
         namespace, name = parts[2], parts[3]
         key = (namespace, name)
         if key not in self.endpoints:
@@ -220,6 +223,15 @@ class FakeApi:
         }
         self.endpoints[(namespace, endpoint["name"])] = endpoint
         return endpoint
+
+    def _list(self, namespace: str) -> httpx.Response:
+        # The provider's waits poll through a shared watcher, which lists a namespace once for all
+        # the endpoints being waited on: a listing moves each listed endpoint a step, as a GET does.
+        names = [name for (ns, name) in self.endpoints if ns == namespace]
+        for name in names:
+            self._advance(name)
+        items = [self.render(namespace, name) for name in names]
+        return httpx.Response(200, json={"items": items, "nextCursor": None})
 
     def _create(self, namespace: str, body: dict[str, Any]) -> httpx.Response:
         if (namespace, body["name"]) in self.endpoints:
