@@ -473,9 +473,15 @@ def _copy_error(error: Exception) -> Exception:
 _registry_lock = threading.Lock()
 # Keyed by ids: a watcher holds its client, clock and sleep, so no id can be reused while the entry
 # lives; weak values drop a watcher once no wait and no poller hold it.
-_registry: weakref.WeakValueDictionary[tuple[int, str, int, int], EndpointWatcher] = (
+_registry: weakref.WeakValueDictionary[tuple[int, str, tuple[int, int], tuple[int, int]], EndpointWatcher] = (
     weakref.WeakValueDictionary()
 )
+
+
+def _identity(function: Callable[..., Any]) -> tuple[int, int]:
+    # By identity, like the client: a fake clock's functions need not be hashable. A bound method is
+    # a new object on each attribute access, so it is known by its instance and function instead.
+    return id(getattr(function, "__self__", None)), id(getattr(function, "__func__", function))
 
 
 def watcher_for(
@@ -496,8 +502,7 @@ def watcher_for(
         clock: The watcher's clock (tests pass a fake one; waits on another clock get another watcher).
         sleep: The poller's sleep, advancing ``clock``.
     """
-    # By identity, like the client: a fake clock's functions need not be hashable.
-    key = (id(client), namespace, id(clock), id(sleep))
+    key = (id(client), namespace, _identity(clock), _identity(sleep))
     with _registry_lock:
         watcher = _registry.get(key)
         if watcher is None:

@@ -31,8 +31,9 @@ from pulumi_huggingface.errors import (
     NotFoundError,
     RateLimitedError,
     TransportError,
+    UnexpectedResponseError,
 )
-from pulumi_huggingface.readiness import EndpointWatcher, watcher_for
+from pulumi_huggingface.readiness import MAX_MALFORMED_POLLS, EndpointWatcher, watcher_for
 
 NS = "acme"
 LIST = ("GET", "/endpoint/{namespace}")
@@ -500,6 +501,37 @@ def test_an_error_polling_cannot_fix_ends_every_wait_at_once(
     assert len(client.calls) == 1
 
 
+def malformed() -> UnexpectedResponseError:
+    return UnexpectedResponseError(
+        status_code=200, method="GET", path=f"/endpoint/{NS}/bert", problem="malformed JSON"
+    )
+
+
+def test_a_garbled_answer_or_two_pause_polling_and_the_wait_goes_on(
+    watcher: EndpointWatcher, client: FakeClient
+) -> None:
+    """A proxy's error page now and then is not worth abandoning a deployment over."""
+    client.add("bert", ready_at=0.0)
+    client.failures.extend([malformed() for _ in range(MAX_MALFORMED_POLLS - 1)])
+
+    result = watcher.wait("bert", running, deadline=600.0)
+
+    assert result is not None and result["status"]["state"] == "running"
+    assert len(client.calls) == MAX_MALFORMED_POLLS
+
+
+def test_garbled_answers_polls_in_a_row_end_the_wait_with_that_error(
+    watcher: EndpointWatcher, client: FakeClient
+) -> None:
+    """Several in a row mean something else than the API answers: say so rather than wait for the deadline."""
+    client.add("bert", ready_at=0.0)
+    client.failures.extend([malformed() for _ in range(MAX_MALFORMED_POLLS)])
+
+    with pytest.raises(UnexpectedResponseError, match="malformed JSON"):
+        watcher.wait("bert", running, deadline=600.0)
+    assert len(client.calls) == MAX_MALFORMED_POLLS
+
+
 def test_an_error_about_one_endpoint_ends_only_its_wait(
     watcher: EndpointWatcher, client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
 ) -> None:
@@ -531,6 +563,21 @@ def test_watcher_for_shares_one_watcher_per_client_and_namespace(client: FakeCli
     assert found[0].namespace == NS
     assert watcher_for(client, "other") is not found[0]
     assert watcher_for(other, NS) is not found[0]
+
+
+def test_watcher_for_gives_waits_on_another_clock_their_own_watcher_on_that_clock(
+    client: FakeClient, fake_time: FakeTime
+) -> None:
+    """A wait's deadline is on its own clock, so its watcher must be too (tests pass fake clocks)."""
+    real = watcher_for(client, NS)
+    fake = watcher_for(client, NS, clock=fake_time.clock, sleep=fake_time.sleep)
+
+    assert fake is not real
+    assert watcher_for(client, NS, clock=fake_time.clock, sleep=fake_time.sleep) is fake
+    assert watcher_for(client, NS, clock=time.monotonic, sleep=time.sleep) is real
+    client.add("bert", ready_at=7.0)
+    assert fake.wait("bert", running, deadline=600.0) is not None
+    assert fake_time.now == 10.0
 
 
 def test_intervals_must_be_positive(client: FakeClient) -> None:
