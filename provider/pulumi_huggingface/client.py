@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from types import MappingProxyType, TracebackType
 from typing import Any, NoReturn
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
+from pulumi_huggingface._urls import DEFAULT_API_URL, DEFAULT_HUB_URL, validate_base_url
 from pulumi_huggingface.errors import (
     HTML_INSTEAD_OF_JSON,
     ConfigurationError,
@@ -47,8 +48,6 @@ __all__ = [
     "validate_base_url",
 ]
 
-DEFAULT_API_URL = "https://api.endpoints.huggingface.cloud/v2"
-DEFAULT_HUB_URL = "https://huggingface.co"
 
 # Connecting should be quick; the API answers control-plane calls within seconds, but a create
 # can take longer server-side, hence a read timeout well above a typical answer.
@@ -167,39 +166,6 @@ class ClientStats:
     def total_requests(self) -> int:
         """Requests sent in all."""
         return sum(self.requests.values())
-
-
-def validate_base_url(value: str, *, setting: str) -> str:
-    """Check that a base URL is http(s) with a host, and return it without a trailing slash.
-
-    Args:
-        value: The URL.
-        setting: The name of the setting it came from, for the error message.
-
-    Raises:
-        ConfigurationError: The URL is not an absolute http or https URL with a host.
-    """
-    problem = None
-    try:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https"):
-            problem = "it must start with http:// or https://"
-        elif not parts.hostname:
-            problem = "it has no host"
-        elif parts.query or parts.fragment:
-            problem = "a base URL cannot have a query string or fragment"
-        elif parts.username is not None or parts.password is not None:
-            problem = "credentials do not belong in the URL; set the token instead"
-        else:
-            parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError as exc:
-        problem = str(exc)
-    if problem is not None:
-        shown = (
-            value if problem != "credentials do not belong in the URL; set the token instead" else "<hidden>"
-        )
-        raise ConfigurationError(f"{setting} is not a valid URL ({problem}): {shown!r}.")
-    return value.rstrip("/")
 
 
 def _package_version() -> str:

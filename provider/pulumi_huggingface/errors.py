@@ -15,9 +15,12 @@ import json
 import math
 import time
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
+if TYPE_CHECKING:
+    # At run time httpx is imported where it is needed, at the first API call: importing the
+    # provider module (in the program, and in the plugin during a preview) should not pay for it.
+    import httpx
 
 __all__ = [
     "ApiError",
@@ -111,6 +114,8 @@ class ApiError(HuggingFaceError):
     @property
     def reason(self) -> str:
         """The standard reason phrase of the status code, e.g. ``"Not Found"``."""
+        import httpx
+
         return httpx.codes.get_reason_phrase(self.status_code) or "Unknown Status"
 
     def _render(self) -> str:
@@ -442,6 +447,8 @@ def extract_server_message(response: httpx.Response) -> str | None:
     header = response.headers.get("X-Error-Message")
     if header:
         parts.append(header)
+    import httpx
+
     try:
         body = response.content
     except httpx.ResponseNotRead:

@@ -26,9 +26,8 @@ import re
 import secrets as random_source
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-import httpx
 import pulumi
 from pulumi.dynamic import (
     CheckFailure,
@@ -44,7 +43,6 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from pulumi_huggingface import _server, schema, transitions, validation, waiting
-from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.errors import (
     AuthenticationError,
     ConflictError,
@@ -65,6 +63,13 @@ from pulumi_huggingface.schema import (
     Mutability,
 )
 from pulumi_huggingface.settings import Settings, require_token, resolve_settings
+
+if TYPE_CHECKING:
+    # The client (and httpx under it, ~50 ms) is imported at the first API call (`_api`): the
+    # program, which pickles this provider, and a preview, which only checks and diffs, never need it.
+    import httpx
+
+    from pulumi_huggingface.client import EndpointsClient
 
 __all__ = ["EndpointOperationError", "InferenceEndpointProvider"]
 
@@ -112,7 +117,7 @@ class EndpointOperationError(HuggingFaceError):
     """
 
 
-ClientFactory = Callable[[Settings], EndpointsClient]
+ClientFactory = Callable[[Settings], "EndpointsClient"]
 
 
 def _strings(value: Any) -> list[str]:
@@ -296,6 +301,8 @@ class InferenceEndpointProvider(ResourceProvider):
                 if self._client_factory is not None:
                     self._client = self._client_factory(settings)
                 else:
+                    from pulumi_huggingface.client import EndpointsClient
+
                     self._client = EndpointsClient(
                         token=require_token(settings),
                         api_url=settings.api_url,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pulumi_huggingface.client import DEFAULT_API_URL, DEFAULT_HUB_URL, validate_base_url
+from pulumi_huggingface._urls import DEFAULT_API_URL, DEFAULT_HUB_URL, validate_base_url
 from pulumi_huggingface.errors import ConfigurationError
 
 __all__ = [
