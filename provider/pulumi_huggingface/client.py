@@ -53,8 +53,8 @@ __all__ = [
 # can take longer server-side, hence a read timeout well above a typical answer.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
-# The provider server runs 4 workers per stack, but a program may build several clients' worth of
-# concurrent work (waits, lookups); 64 connections leave room without opening a socket per call.
+# The provider server runs up to 64 calls at once once `configure` has widened its pool, all through
+# one client; their waits share one poller, so 64 connections leave room without a socket per call.
 DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
 
 # An endpoint is a few KiB of JSON and a page of them a few hundred; anything near this is not the
