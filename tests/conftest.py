@@ -28,7 +28,9 @@ _SCRUBBED = (
 
 
 @pytest.fixture(autouse=True)
-def clean_environ(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_environ(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """Remove credentials from the environment and point `HF_HOME` at an empty folder."""
     for var in _SCRUBBED:
         monkeypatch.delenv(var, raising=False)

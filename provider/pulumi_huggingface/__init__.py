@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 __all__ = ["InferenceEndpoint", "InferenceEndpointArgs"]
 
-_LAZY = {"InferenceEndpoint": "pulumi_huggingface.resource", "InferenceEndpointArgs": "pulumi_huggingface.resource"}
+_LAZY = {
+    "InferenceEndpoint": "pulumi_huggingface.resource",
+    "InferenceEndpointArgs": "pulumi_huggingface.resource",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -2,14 +2,15 @@
 
 Two stacks (two provider servers, two deployments, one namespace each) run at once against one
 emulator on loopback. Each stack takes four endpoints through create, an in-place update, a
-replacement (a named endpoint is deleted first, its replacement taking the same name; an
-autonamed one gets a new name and its replacement is created beside it), a refresh and a delete, twice over, while the emulator answers
-a share of all requests with 429 + Retry-After, 502/503 (some after acting on the request, so a
-create's answer is lost although the endpoint exists), dropped connections (likewise, before or
-after acting) and added latency. Once, the provider server of one stack is SIGKILLed in the
-middle of a create (the POST landed, the provider is waiting for the endpoint to run); a fresh
-server then receives the same Create with the same inputs, as the engine would retry it, and must
-take over its own endpoint, neither failing on the name nor making a second one.
+replacement (a named endpoint is deleted first, its replacement taking the same name; an autonamed
+one gets a new name and its replacement is created beside it), a refresh and a delete, twice over,
+while the emulator answers a share of all requests with 429 + Retry-After, 502/503 (some after
+acting on the request, so a create's answer is lost although the endpoint exists), dropped
+connections (likewise, before or after acting) and added latency. Once, the provider server of one
+stack is SIGKILLed in the middle of a create (the POST landed, the provider is waiting for the
+endpoint to run); a fresh server then receives the same Create with the same inputs, as the engine
+would retry it, and must take over its own endpoint, neither failing on the name nor making a
+second one.
 
 After every `up` (failed ones included) the emulator must hold no endpoint that no state knows
 about, and after every successful one exactly the endpoints the states hold: zero leaked, zero

@@ -8,9 +8,10 @@ It decides steps as the engine's step generator does for dynamic resources:
   news = the checked inputs). DIFF_NONE keeps it (the checked inputs are stored); changes without
   replaces update it in place (the outputs returned replace the stored ones); changes with replaces
   replace it, after Check runs again without the old inputs so that defaults such as autonames are
-  chosen afresh for the new resource: delete-before-replace when the provider or the resource option asks for it, otherwise
-  the replacement is created first and the old resource deleted after every other step. DIFF_UNKNOWN
-  (None) makes the engine compare the old and new inputs itself and update in place, never replace.
+  chosen afresh for the new resource: delete-before-replace when the provider or the resource
+  option asks for it, otherwise the replacement is created first and the old resource deleted
+  after every other step. DIFF_UNKNOWN (None) makes the engine compare the old and new inputs
+  itself and update in place, never replace.
 * Resources in state but no longer in the program are deleted, dependents first.
 * A preview runs Check and Diff only: the SDK's provider server does not support provider
   previews, so the engine never calls Create/Update/Delete then.
