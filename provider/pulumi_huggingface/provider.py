@@ -10,10 +10,10 @@ the provider builds its client lazily from that config and the environment on th
 so check and diff never need a token.
 
 The provider server calls these methods from several worker threads on one instance at once: the
-only shared state is the lazily built client and settings, guarded by a lock. Its stock pool runs
-only four calls at a time, so `configure` widens it (`pulumi_huggingface._server`): endpoints
-declared together then provision together, their waits served by one shared poller
-(`pulumi_huggingface.readiness`).
+shared state is the lazily built client and settings, and the endpoints each diff saw in state
+(`_StateSightings`), each guarded by a lock. Its stock pool runs only four calls at a time, so
+`configure` widens it (`pulumi_huggingface._server`): endpoints declared together then provision
+together, their waits served by one shared poller (`pulumi_huggingface.readiness`).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from pulumi_huggingface.schema import (
     FIELDS_BY_NAME,
     INTERNAL_CREATION_TOKEN,
     INTERNAL_DEFAULTS,
+    INTERNAL_RESOURCE_IDENTITY,
     INTERNAL_RESOURCE_NAME,
     Mutability,
 )
@@ -90,10 +91,17 @@ _NAME_RELEASE_GAP_SECONDS: Final = 5.0
 _CONFLICT_GAP_SECONDS: Final = 1.0
 # States from which a 409 for a busy endpoint no longer applies.
 _NOT_TRANSITIONAL: Final = frozenset({"running", "paused", "scaledToZero", "failed", "updateFailed"})
-_INTERNAL_KEYS: Final = (INTERNAL_DEFAULTS, INTERNAL_RESOURCE_NAME, INTERNAL_CREATION_TOKEN)
+_INTERNAL_KEYS: Final = (
+    INTERNAL_DEFAULTS,
+    INTERNAL_RESOURCE_NAME,
+    INTERNAL_CREATION_TOKEN,
+    INTERNAL_RESOURCE_IDENTITY,
+)
 # 16 bytes of randomness: no two resources ever share a token by chance.
 _TOKEN_BYTES: Final = 16
 _TOKEN: Final = re.compile(r"[0-9a-f]{16,64}")
+# What `resource.resource_identity` produces (a prefix of a SHA-256), with room to lengthen it.
+_IDENTITY: Final = re.compile(r"[0-9a-f]{16,64}")
 
 
 class _Origin(enum.Enum):
@@ -101,7 +109,41 @@ class _Origin(enum.Enum):
 
     CREATED = "created"  # the POST made it just now
     RECOVERED = "recovered"  # it carries this resource's owner tag: an earlier attempt made it
+    TAKEN_OVER = "taken over"  # it carries this resource's identity tag: an earlier run left it
     ADOPTED = "adopted"  # someone else's, taken over because adopt_existing is set
+
+
+class _StateSightings:
+    """The endpoints that diffs in this plugin process saw in state, by resource identity.
+
+    An endpoint carrying a resource's identity but not its creation token is either one an earlier,
+    interrupted run of the resource left behind (no state knows it), or the endpoint the resource
+    has in state right now, while the engine replaces it: the replacement is checked afresh, so it
+    has a new token, and unless it deletes first the old endpoint still exists when it is created.
+    Create receives only the new inputs and cannot tell these apart; diff can. The engine diffs
+    every resource it has in state before it replaces it, and in `pulumi up` it calls Diff, then
+    Check and Create for the replacement, on the same plugin process and the same provider
+    instance (the server caches one instance per `__provider` pickle, and Diff and Create both
+    take it from the new inputs). So every id that diff saw for an identity is remembered, and
+    create neither warns about it as an orphan nor takes it over.
+
+    The record is only as good as that sequence: a Create sent to a process that never diffed the
+    resource (our own replays in tests; forced replacements, which the engine may decide without
+    our `replaces`, still call Diff) sees nothing, which is why the orphan warning is worded to be
+    safe for the endpoint being replaced too.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: dict[str, set[str]] = {}
+
+    def record(self, identity: str, id_: str) -> None:
+        with self._lock:
+            self._ids.setdefault(identity, set()).add(id_)
+
+    def ids(self, identity: str) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._ids.get(identity, ()))
 
 
 def _status_of(endpoint: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -241,6 +283,7 @@ class InferenceEndpointProvider(ResourceProvider):
         # once no call is running, since a call that took one may still be waiting on it.
         self._calls_in_flight = 0
         self._retired: list[EndpointsClient] = []
+        self._sightings = _StateSightings()
 
     def __getstate__(self) -> dict[str, Any]:
         # Only declarative data goes into the pickle in state: never settings, a token or a client.
@@ -409,6 +452,7 @@ class InferenceEndpointProvider(ResourceProvider):
             previous = previous if isinstance(previous, dict) else {}
             self._choose_name(previous, inputs)
             self._choose_token(previous, inputs)
+            self._keep_identity(inputs)
             if inputs.get("desired_state") is None:
                 # Spelled out, so a preview of a pause reads `desired_state: "running" => "paused"`.
                 inputs["desired_state"] = FIELDS_BY_NAME["desired_state"].default
@@ -445,10 +489,26 @@ class InferenceEndpointProvider(ResourceProvider):
         elif not olds:
             inputs[INTERNAL_CREATION_TOKEN] = random_source.token_hex(_TOKEN_BYTES)
 
+    @staticmethod
+    def _keep_identity(inputs: dict[str, Any]) -> None:
+        """Keep the resource identity the program computed, if well formed; drop anything else.
+
+        A resource declared with an older version of this package (or a hand-written input) has
+        none: its endpoints then get no identity tag, and nothing is recognised by identity.
+        """
+        identity = inputs.pop(INTERNAL_RESOURCE_IDENTITY, None)
+        if isinstance(identity, str) and _IDENTITY.fullmatch(identity):
+            inputs[INTERNAL_RESOURCE_IDENTITY] = identity
+
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Compare the previous outputs with the new inputs, driven by `schema.FIELDS`."""
         olds, news = _plain(olds), _plain(news)
         with self._guard(olds, news):
+            identity = news.get(INTERNAL_RESOURCE_IDENTITY)
+            if isinstance(identity, str) and _IDENTITY.fullmatch(identity) and id_:
+                # See `_StateSightings`: a create of this resource in this process may be its
+                # replacement, and must not treat this endpoint as an orphan.
+                self._sightings.record(identity, id_)
             changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
             if not changed:
                 return DiffResult(changes=False, replaces=[], delete_before_replace=False)
@@ -479,8 +539,11 @@ class InferenceEndpointProvider(ResourceProvider):
 
         Transactional, because the engine keeps nothing of a create that raises: when this raises,
         no endpoint made by this call is left behind, or the message names the one that is and how
-        to remove it. An endpoint carrying this resource's owner tag (one an interrupted create of
-        the same inputs left) is taken over instead of failing on its name.
+        to remove it. An endpoint under the name that carries this resource's owner tag (one an
+        interrupted create of the same inputs left) or its identity tag (one an earlier, failed or
+        interrupted run of the same resource left) is taken over instead of failing on its name.
+        Before an autonamed create, endpoints an earlier run of the resource left under other
+        names are reported, since they cannot be taken over under the new name.
         """
         props = _plain(props)
         with self._guard(props) as scrub:
@@ -498,19 +561,18 @@ class InferenceEndpointProvider(ResourceProvider):
 
             adopt = bool(props.get("adopt_existing"))
             existing = self._find(client, namespace, name) if adopt else None
-            if existing is not None and not self._owned(existing, props):
-                settled = self._adopt(client, namespace, name, props, existing, deadline, progress)
+            if existing is not None:
+                endpoint, origin = existing, self._claim(existing, namespace, name, props, adopt=True)
             else:
-                if existing is None:
-                    endpoint, origin = self._post(client, namespace, name, props, deadline, adopt=adopt)
-                else:
-                    endpoint, origin = existing, _Origin.RECOVERED
-                if origin is _Origin.ADOPTED:
-                    settled = self._adopt(client, namespace, name, props, endpoint, deadline, progress)
-                else:
-                    settled = self._settle_ours(
-                        client, namespace, name, props, endpoint, origin, timeouts, deadline, progress
-                    )
+                if "name" in _strings(props.get(INTERNAL_DEFAULTS)):
+                    self._report_orphans(client, namespace, name, props)
+                endpoint, origin = self._post(client, namespace, name, props, deadline, adopt=adopt)
+            if origin is _Origin.ADOPTED:
+                settled = self._adopt(client, namespace, name, props, endpoint, deadline, progress)
+            else:
+                settled = self._settle_ours(
+                    client, namespace, name, props, endpoint, origin, timeouts, deadline, progress
+                )
             outs = self._outputs(namespace, props, settled, applied=True)
             return CreateResult(f"{namespace}/{name}", self._scrub_outputs(outs, scrub))
 
@@ -519,6 +581,65 @@ class InferenceEndpointProvider(ResourceProvider):
         """Whether the endpoint carries this resource's owner tag (see `schema.INTERNAL_CREATION_TOKEN`)."""
         tag = schema.owner_tag(props.get(INTERNAL_CREATION_TOKEN))
         return tag is not None and tag in schema.owner_tags(endpoint)
+
+    @staticmethod
+    def _same_resource(endpoint: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+        """Whether the endpoint carries this resource's identity tag (`schema.INTERNAL_RESOURCE_IDENTITY`)."""
+        tag = schema.identity_tag(props.get(INTERNAL_RESOURCE_IDENTITY))
+        return tag is not None and tag in schema.identity_tags(endpoint)
+
+    def _in_state(self, namespace: str, name: str, props: Mapping[str, Any]) -> bool:
+        """Whether a diff in this process saw the endpoint in state for this resource (`_StateSightings`)."""
+        identity = props.get(INTERNAL_RESOURCE_IDENTITY)
+        return isinstance(identity, str) and f"{namespace}/{name}" in self._sightings.ids(identity)
+
+    def _report_orphans(
+        self, client: EndpointsClient, namespace: str, name: str, props: Mapping[str, Any]
+    ) -> None:
+        """Warn about endpoints an earlier, interrupted run of this resource left under other autonames.
+
+        Such an endpoint cannot be taken over: the outputs must echo the name check chose, and the
+        API cannot rename an endpoint. The endpoint this resource has in state (seen by diff, see
+        `_StateSightings`) is skipped: in a create-before-delete replacement it is the one being
+        replaced, and the engine deletes it at the end of the update. Looking is advisory: if the
+        list fails, the create goes on.
+        """
+        tag = schema.identity_tag(props.get(INTERNAL_RESOURCE_IDENTITY))
+        if tag is None:
+            return
+        try:
+            # Filtered by the API where it supports `tags`; checked again here where it does not.
+            listed = client.list_endpoints(namespace, tags=[tag])
+        except AuthenticationError:
+            raise
+        except HuggingFaceError as exc:
+            self._warn(
+                f"huggingface: could not look for endpoints an interrupted run of this resource may have "
+                f"left in {namespace} ({exc}); creating {namespace}/{name} anyway"
+            )
+            return
+        resource = props.get(INTERNAL_RESOURCE_NAME)
+        label = f"resource {resource!r}" if isinstance(resource, str) else "this resource"
+        for endpoint in listed:
+            other = endpoint.get("name")
+            if (
+                not isinstance(other, str)
+                or other == name
+                or not self._same_resource(endpoint, props)
+                or self._owned(endpoint, props)
+                or self._in_state(namespace, other, props)
+            ):
+                continue
+            self._warn(
+                f"huggingface: endpoint {namespace}/{other} carries the identity tag of {label} "
+                f"({tag}) but not the tag of this create: an earlier `pulumi up` of the same resource "
+                f"in this stack was interrupted or failed after creating it, so no state may know it "
+                f"and it may be billed. It cannot be taken over under the new name {name}, which is "
+                f"created beside it. If it is in no stack's state (`pulumi stack export` does not "
+                f"mention {other}; an endpoint this update is replacing is, and Pulumi deletes that one "
+                f"itself), delete it: `hf endpoints delete {other} --namespace {namespace}` or "
+                f"https://endpoints.huggingface.co/{namespace}/endpoints/{other}."
+            )
 
     def _post(
         self,
@@ -625,13 +746,43 @@ class InferenceEndpointProvider(ResourceProvider):
         adopt: bool,
         lost: bool = False,
     ) -> _Origin:
-        """Decide whether an endpoint found under our name may be taken: ours, or adopted on request."""
+        """Decide whether an endpoint found under our name may be taken: ours, or adopted on request.
+
+        Ours is an endpoint with this resource's owner tag (this create's own earlier attempt) or
+        with its identity tag (an earlier run of the same resource, interrupted or failed, whose
+        token is lost with the inputs it never stored), unless a diff showed that endpoint in state:
+        then it is the endpoint this resource is replacing, and taking it over would hand it to the
+        replacement just before the engine deletes the old resource.
+        """
         if self._owned(existing, props):
             return _Origin.RECOVERED
+        if self._in_state(namespace, name, props):
+            raise EndpointOperationError(
+                f"Cannot create the replacement of inference endpoint {namespace}/{name} under the same "
+                "name: the endpoint it replaces still exists and is in this stack's state. Replace it "
+                "delete-first (ResourceOptions(delete_before_replace=True)), or give the replacement "
+                "another name."
+            )
+        if self._same_resource(existing, props):
+            tag = schema.identity_tag(props.get(INTERNAL_RESOURCE_IDENTITY))
+            self._info(
+                f"huggingface: endpoint {namespace}/{name} carries this resource's identity tag ({tag}): "
+                "an earlier `pulumi up` of the same resource was interrupted or failed after creating "
+                "it. Taking it over and applying the declared configuration."
+            )
+            return _Origin.TAKEN_OVER
         if adopt:
             return _Origin.ADOPTED
         foreign = schema.owner_tags(existing)
-        if foreign:
+        identities = schema.identity_tags(existing)
+        if identities:
+            origin = (
+                f"It carries the tag {identities[0]!r}: another Pulumi resource created it (another "
+                "resource name, parent, stack, project or organization)."
+            )
+        elif foreign:
+            # Made by a version of the provider before identity tags: nothing tells whether it was
+            # this resource.
             origin = (
                 f"It carries the tag {foreign[0]!r}: another Pulumi resource created it, possibly this one "
                 "in an earlier run that was interrupted, or another stack."
@@ -708,9 +859,12 @@ class InferenceEndpointProvider(ResourceProvider):
                 "shows then."
             )
         try:
-            if origin is _Origin.RECOVERED:
-                # Made from the same inputs, but converge anyway: it costs nothing when nothing differs.
-                return self._converge(client, namespace, name, props, endpoint, deadline, progress)
+            if origin in (_Origin.RECOVERED, _Origin.TAKEN_OVER):
+                # Converge anyway: it costs nothing when nothing differs, and an endpoint an earlier
+                # run left may have been made from other inputs (and carries that run's token).
+                return self._converge(
+                    client, namespace, name, props, endpoint, deadline, progress, retag=True
+                )
             return transitions.converge(
                 client,
                 namespace,
@@ -849,11 +1003,22 @@ class InferenceEndpointProvider(ResourceProvider):
         existing: Mapping[str, Any],
         deadline: waiting.Deadline,
         progress: Callable[[str], None],
+        *,
+        retag: bool = False,
     ) -> dict[str, Any]:
         """Bring an existing endpoint to the declared configuration with one PUT and to the declared
-        operational state, and wait for it."""
+        operational state, and wait for it.
+
+        With `retag`, the endpoint also gets this resource's hidden tags if it lacks them (an
+        endpoint of this resource; an adopted one keeps its tags unless the program declares some).
+        """
         current = self._outputs(namespace, props, existing, applied=False)
         changed = schema.changed_fields(current, props, is_unknown=_is_unknown)
+        hidden = [*schema.owner_tags(existing), *schema.identity_tags(existing)]
+        if retag and "tags" not in changed and sorted(hidden) != sorted(schema.hidden_tags(props)):
+            # An endpoint an earlier run left carries that run's token: from now on it must carry
+            # this resource's, so that a replay of this create recognises it, so the tags go out.
+            changed.append("tags")
         fixed = [name_ for name_ in changed if FIELDS_BY_NAME[name_].mutability is Mutability.REPLACE]
         if fixed:
             details = ", ".join(f"{key} is {current.get(key)!r} there" for key in fixed)

@@ -3,17 +3,70 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any, Final
 
 import pulumi
 from pulumi.dynamic import Resource
 
 from pulumi_huggingface.provider import InferenceEndpointProvider
-from pulumi_huggingface.schema import FIELDS, INTERNAL_RESOURCE_NAME, OUTPUTS
+from pulumi_huggingface.schema import FIELDS, INTERNAL_RESOURCE_IDENTITY, INTERNAL_RESOURCE_NAME, OUTPUTS
 
-__all__ = ["InferenceEndpoint", "InferenceEndpointArgs"]
+__all__ = ["InferenceEndpoint", "InferenceEndpointArgs", "resource_identity"]
 
 _SECRET_INPUTS: Final = [field.name for field in FIELDS if field.secret]
+# The type token the engine gives `InferenceEndpoint` (`pulumi-python:dynamic/<module>:<name>`).
+_TYPE_TOKEN: Final = "pulumi-python:dynamic/huggingface:InferenceEndpoint"
+# 64 bits of a SHA-256: resources of one namespace never share an identity by chance, and the tag
+# stays short.
+_IDENTITY_HEX: Final = 16
+
+
+def resource_identity(
+    resource_name: str,
+    *,
+    organization: str,
+    project: str,
+    stack: str,
+    parent: str = "",
+    type_token: str = _TYPE_TOKEN,
+) -> str:
+    """Return the identity of a resource: what stays the same across every run that declares it.
+
+    The engine never tells a dynamic provider which stack or resource it works for (the plugin
+    process sees neither the stack nor the organization), so the program computes this and sends
+    it as the internal input ``__resource_identity``; create writes it onto the endpoint as the tag
+    ``pulumi-hf-id:<identity>``. Unlike the creation token, it survives a `pulumi up` that was
+    interrupted before anything reached the state, which is what lets the next run recognise the
+    endpoint the interrupted one left.
+
+    Args:
+        resource_name: The Pulumi resource name.
+        organization: The Pulumi organization (``pulumi.get_organization()``).
+        project: The Pulumi project.
+        stack: The stack.
+        parent: The parent resource's name, "" for a resource at the top of the stack: two children
+            of the same name under two components of one type have the same URN type chain.
+        type_token: The resource's type token.
+
+    Returns:
+        A short hex digest (`_IDENTITY_HEX` digits).
+    """
+    # NUL cannot occur in any of these names, so no two tuples hash the same text.
+    text = "\0".join((organization, project, stack, type_token, parent, resource_name))
+    return hashlib.sha256(text.encode()).hexdigest()[:_IDENTITY_HEX]
+
+
+def _current_identity(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:
+    parent = opts.parent if opts is not None else None
+    return resource_identity(
+        resource_name,
+        # Under the SDK's mocks the organization may be unset; a real deployment always has one.
+        organization=pulumi.get_organization() or "",
+        project=pulumi.get_project() or "",
+        stack=pulumi.get_stack() or "",
+        parent=parent.pulumi_resource_name if isinstance(parent, pulumi.Resource) else "",
+    )
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -193,6 +246,7 @@ class InferenceEndpoint(Resource, module="huggingface", name="InferenceEndpoint"
         # Outputs resolve only when seeded in the props.
         props.update({output.name: None for output in OUTPUTS})
         props[INTERNAL_RESOURCE_NAME] = resource_name
+        props[INTERNAL_RESOURCE_IDENTITY] = _current_identity(resource_name, opts)
         opts = pulumi.ResourceOptions.merge(
             pulumi.ResourceOptions(additional_secret_outputs=_SECRET_INPUTS), opts
         )

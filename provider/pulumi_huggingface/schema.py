@@ -29,11 +29,14 @@ __all__ = [
     "DESIRED_STATES",
     "FIELDS",
     "FIELDS_BY_NAME",
+    "IDENTITY_TAG_PREFIX",
     "INTERNAL_CREATION_TOKEN",
     "INTERNAL_DEFAULTS",
+    "INTERNAL_RESOURCE_IDENTITY",
     "INTERNAL_RESOURCE_NAME",
     "OUTPUTS",
     "OWNER_TAG_PREFIX",
+    "RESERVED_TAG_PREFIXES",
     "Field",
     "Kind",
     "Mutability",
@@ -44,7 +47,11 @@ __all__ = [
     "create_payload",
     "effective",
     "encode_image",
+    "hidden_tags",
+    "identity_tag",
+    "identity_tags",
     "is_internal",
+    "is_reserved_tag",
     "live_inputs",
     "observed_desired_state",
     "owner_tag",
@@ -69,6 +76,19 @@ INTERNAL_RESOURCE_NAME: Final = "__resource_name"
 # The tag is hidden: it never reaches the `tags` input or output, so it never shows in a diff.
 INTERNAL_CREATION_TOKEN: Final = "__creation_token"
 OWNER_TAG_PREFIX: Final = "pulumi-hf:"
+# The token is per attempt at creating a resource, as far as the engine is concerned: a `pulumi up`
+# after an interrupted or failed create has no inputs in state, so check chooses a new token (and a
+# new autoname). What survives across those runs is the resource itself: the resource constructor
+# hashes the organization, project, stack, type token, parent and resource name into an identity
+# (`resource.resource_identity`) and sends it as this input; create writes it as a second hidden tag,
+# `pulumi-hf-id:<identity>`. An endpoint with this resource's identity but another token is one an
+# earlier run of the same resource left behind. Hidden like the owner tag; absent from old stacks'
+# inputs until their program runs with this version.
+INTERNAL_RESOURCE_IDENTITY: Final = "__resource_identity"
+IDENTITY_TAG_PREFIX: Final = "pulumi-hf-id:"
+# Both prefixes are the provider's: a declared tag using either fails check, and neither is ever
+# shown as a declared tag.
+RESERVED_TAG_PREFIXES: Final = (OWNER_TAG_PREFIX, IDENTITY_TAG_PREFIX)
 
 DEFAULT_TIMEOUTS: Final[Mapping[str, str]] = {"create": "30m", "update": "30m", "delete": "15m"}
 
@@ -827,9 +847,9 @@ def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
         value = _encode_group(group, inputs)
         if value is not None:
             _set_path(payload, _GROUP_PATHS[group], value)
-    tag = owner_tag(inputs.get(INTERNAL_CREATION_TOKEN))
-    if tag is not None:
-        payload["tags"] = [*(payload.get("tags") or []), tag]
+    hidden = hidden_tags(inputs)
+    if hidden:
+        payload["tags"] = [*(payload.get("tags") or []), *hidden]
     whole: dict[str, Any] = _whole_numbers(payload)
     return whole
 
@@ -863,11 +883,10 @@ def update_payload(changed: Iterable[str], inputs: Mapping[str, Any]) -> dict[st
         value = _encode_group(group, inputs)
         if value is not None:
             _set_path(payload, _GROUP_PATHS[group], value)
-    tag = owner_tag(inputs.get(INTERNAL_CREATION_TOKEN))
-    if "tags" in payload and tag is not None:
+    if "tags" in payload:
         # The API replaces `tags` whole: without this, changing the user's tags would erase the
-        # owner tag, and with it the provider's proof that the endpoint is this resource's.
-        payload["tags"] = [*(payload["tags"] or []), tag]
+        # hidden tags, and with them the provider's proof that the endpoint is this resource's.
+        payload["tags"] = [*(payload["tags"] or []), *hidden_tags(inputs)]
     whole: dict[str, Any] = _whole_numbers(payload)
     return whole
 
@@ -891,10 +910,47 @@ def owner_tag(token: Any) -> str | None:
 
 def owner_tags(endpoint: Mapping[str, Any]) -> list[str]:
     """Return the owner tags (``pulumi-hf:...``) an endpoint's JSON carries, in order."""
+    return _tags_with_prefix(endpoint, OWNER_TAG_PREFIX)
+
+
+def identity_tag(identity: Any) -> str | None:
+    """Return the tag that marks an endpoint as created for the resource with `identity`.
+
+    Args:
+        identity: The resource's identity (`INTERNAL_RESOURCE_IDENTITY`), or None.
+
+    Returns:
+        ``"pulumi-hf-id:<identity>"``, or None when there is no usable identity.
+    """
+    if not isinstance(identity, str) or not identity:
+        return None
+    return IDENTITY_TAG_PREFIX + identity
+
+
+def identity_tags(endpoint: Mapping[str, Any]) -> list[str]:
+    """Return the identity tags (``pulumi-hf-id:...``) an endpoint's JSON carries, in order."""
+    return _tags_with_prefix(endpoint, IDENTITY_TAG_PREFIX)
+
+
+def hidden_tags(inputs: Mapping[str, Any]) -> list[str]:
+    """Return the provider's own tags for a resource's checked inputs: owner tag, then identity tag."""
+    tags = [
+        owner_tag(inputs.get(INTERNAL_CREATION_TOKEN)),
+        identity_tag(inputs.get(INTERNAL_RESOURCE_IDENTITY)),
+    ]
+    return [tag for tag in tags if tag is not None]
+
+
+def is_reserved_tag(tag: Any) -> bool:
+    """Tell whether a tag is the provider's own (see `RESERVED_TAG_PREFIXES`)."""
+    return isinstance(tag, str) and tag.startswith(RESERVED_TAG_PREFIXES)
+
+
+def _tags_with_prefix(endpoint: Mapping[str, Any], prefix: str) -> list[str]:
     tags = endpoint.get("tags")
     if not isinstance(tags, list):
         return []
-    return [tag for tag in tags if isinstance(tag, str) and tag.startswith(OWNER_TAG_PREFIX)]
+    return [tag for tag in tags if isinstance(tag, str) and tag.startswith(prefix)]
 
 
 # --- reading an endpoint back -----------------------------------------------------------------
@@ -916,10 +972,8 @@ def live_inputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
     values.update(_decode_measure(_get_path(endpoint, "compute.scaling")))
     tags = values.get("tags")
     if isinstance(tags, list):
-        # The owner tag is the provider's, not the user's: it never shows as a declared tag.
-        values["tags"] = [
-            tag for tag in tags if not (isinstance(tag, str) and tag.startswith(OWNER_TAG_PREFIX))
-        ]
+        # The hidden tags are the provider's, not the user's: they never show as declared tags.
+        values["tags"] = [tag for tag in tags if not is_reserved_tag(tag)]
     for field in FIELDS:
         if field.observe is not None:
             # Read as if the default were declared: a lookup sees the endpoint's state spelled out.

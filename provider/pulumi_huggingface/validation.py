@@ -21,11 +21,12 @@ from pulumi_huggingface.schema import (
     DEFAULT_TIMEOUTS,
     FIELDS,
     FIELDS_BY_NAME,
-    OWNER_TAG_PREFIX,
+    RESERVED_TAG_PREFIXES,
     SCALED_TO_ZERO,
     Field,
     Kind,
     Removal,
+    is_reserved_tag,
 )
 
 __all__ = [
@@ -305,12 +306,13 @@ def _check_image(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) ->
 
 
 def _check_tags(value: list[Any], is_unknown: Callable[[Any], bool]) -> list[Problem]:
-    reserved = [tag for tag in value if isinstance(tag, str) and tag.startswith(OWNER_TAG_PREFIX)]
+    reserved = [tag for tag in value if is_reserved_tag(tag)]
     if reserved:
+        prefix = next(p for p in RESERVED_TAG_PREFIXES if reserved[0].startswith(p))
         return [
             Problem(
                 "tags",
-                f"tags {reserved[0]!r} uses the prefix {OWNER_TAG_PREFIX!r}, which the provider reserves "
+                f"tags {reserved[0]!r} uses the prefix {prefix!r}, which the provider reserves "
                 "to recognise the endpoints it created; choose another tag.",
             )
         ]
