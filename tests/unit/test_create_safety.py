@@ -324,3 +324,243 @@ class TestConflicts:
         with pytest.raises(EndpointOperationError, match=r"kept refusing with 409.*timeouts\['delete'\]"):
             provider.delete(created.id, {**created.outs, "timeouts": {"delete": "2m"}})
         assert (NAMESPACE, "chat") in api.endpoints
+
+
+IDENTITY = "0f1e2d3c4b5a6978"
+OTHER_IDENTITY = "8796a5b4c3d2e1f0"
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """The emulator's in-process transport, keeping every request's method and URL."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[tuple[str, httpx.URL]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append((request.method, request.url))
+        return self.inner.handle_request(request)
+
+
+@pytest.fixture
+def recorded(app: EmulatorApp, h: Harness) -> RecordingTransport:
+    """Route the harness's provider through a recording transport."""
+    transport = RecordingTransport(EmulatorTransport(app))
+    h.provider = InferenceEndpointProvider(
+        transport=transport,
+        clock=Clock(now=lambda: h.now, sleep=h.sleep),
+        environ={},
+        info=h.info.append,
+        warn=h.info.append,
+    )
+    h.provider.configure(ConfigureRequest(Config(raw_config=CONFIG, project_name="p")))
+    return transport
+
+
+def interrupted_run(h: Harness, **overrides: Any) -> dict[str, Any]:
+    """What an earlier `pulumi up` of the same resource left: its POST landed, its inputs never reached
+    state (checked with a token of its own, and an autoname of its own if `name` is left out)."""
+    inputs = h.checked(__resource_identity=IDENTITY, **overrides)
+    h.client.create_endpoint(USER, create_payload(inputs))
+    return inputs
+
+
+def autonamed(h: Harness, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    """Checked inputs of this resource without an explicit name."""
+    return h.checked(olds, __resource_identity=IDENTITY, **{"name": None, **overrides})
+
+
+class TestResourceIdentity:
+    """The identity tag (`pulumi-hf-id:<identity>`) outlives the token of a run that never reached state."""
+
+    def test_the_identity_tag_is_written_hidden_and_sent_again_with_changed_tags(self, h: Harness) -> None:
+        inputs = h.checked(__resource_identity=IDENTITY, tags=["a"])
+        hidden = [f"pulumi-hf:{inputs['__creation_token']}", f"pulumi-hf-id:{IDENTITY}"]
+
+        created = h.provider.create(dict(inputs))
+
+        assert created.outs is not None
+        assert h.client.get_endpoint(USER, "safe-ep")["tags"] == ["a", *hidden]
+        assert created.outs["tags"] == ["a"] and created.outs["__resource_identity"] == IDENTITY
+        again = h.checked(inputs, __resource_identity=IDENTITY, tags=["a"])
+        assert h.provider.diff(created.id, created.outs, again).changes is False
+        refreshed = h.provider.read(created.id, created.outs)
+        assert refreshed.outs is not None and refreshed.outs["tags"] == ["a"]
+        assert refreshed.inputs is not None and refreshed.inputs["__resource_identity"] == IDENTITY
+
+        updated = h.provider.update(
+            created.id, created.outs, h.checked(inputs, __resource_identity=IDENTITY, tags=["b"])
+        )
+
+        assert updated.outs is not None and updated.outs["tags"] == ["b"]
+        assert h.client.get_endpoint(USER, "safe-ep")["tags"] == ["b", *hidden]
+
+    def test_a_changed_identity_alone_is_no_change(self, h: Harness) -> None:
+        """Old stacks gain an identity when their program first runs with it: that is no diff."""
+        inputs = h.checked()
+        created = h.provider.create(dict(inputs))
+        assert created.outs is not None and "__resource_identity" not in created.outs
+
+        with_identity = h.checked(inputs, __resource_identity=IDENTITY)
+        assert h.provider.diff(created.id, created.outs, with_identity).changes is False
+
+    @pytest.mark.parametrize("tag", ["pulumi-hf-id:mine", f"pulumi-hf-id:{IDENTITY}"])
+    def test_a_user_tag_with_the_identity_prefix_fails_check(self, h: Harness, tag: str) -> None:
+        result = h.provider.check({}, {**base_inputs(), "tags": ["ok", tag]})
+        assert [f.property for f in result.failures] == ["tags"]
+        assert "'pulumi-hf-id:'" in result.failures[0].reason and "reserves" in result.failures[0].reason
+
+    @pytest.mark.parametrize("planted", ["", "ABC", "0f1e2d3c", "not hex at all!", 42, None])
+    def test_a_malformed_identity_is_dropped_by_check(self, h: Harness, planted: Any) -> None:
+        inputs = h.checked(__resource_identity=planted)
+        assert "__resource_identity" not in inputs
+        assert h.checked(__resource_identity=IDENTITY)["__resource_identity"] == IDENTITY
+
+
+class TestTakeover:
+    """Explicit name, name taken by an endpoint an earlier run of this same resource left."""
+
+    def test_an_endpoint_left_by_an_interrupted_run_of_this_resource_is_taken_over(self, h: Harness) -> None:
+        earlier = interrupted_run(h, max_replica=3, tags=["old"])
+        inputs = h.checked(__resource_identity=IDENTITY, max_replica=1, tags=["new"])
+        assert inputs["__creation_token"] != earlier["__creation_token"]
+
+        created = h.provider.create(dict(inputs))
+
+        assert created.id == f"{USER}/safe-ep"
+        assert created.outs is not None and created.outs["state"] == "running"
+        assert created.outs["max_replica"] == 1 and created.outs["tags"] == ["new"]
+        live = h.client.get_endpoint(USER, "safe-ep")
+        assert live["compute"]["scaling"]["maxReplica"] == 1
+        # From now on the endpoint carries this run's token: a replay of this create recognises it.
+        assert live["tags"] == ["new", f"pulumi-hf:{inputs['__creation_token']}", f"pulumi-hf-id:{IDENTITY}"]
+        assert h.names() == ["safe-ep"]
+        assert h.posts() == 2  # the interrupted run's, and ours answered 409
+        [line] = [line for line in h.info if "identity tag" in line]
+        assert f"endpoint {USER}/safe-ep carries this resource's identity tag" in line
+        assert "Taking it over" in line
+
+    def test_a_takeover_that_changes_nothing_else_only_moves_the_token(self, h: Harness) -> None:
+        earlier = interrupted_run(h)
+        inputs = h.checked(__resource_identity=IDENTITY)
+        h.app.reset_request_counts()
+
+        h.provider.create(dict(inputs))
+
+        routes = h.app.request_counts()["byRoute"]
+        assert routes.get("PUT /v2/endpoint/{namespace}/{name}") == 1
+        tags = h.client.get_endpoint(USER, "safe-ep")["tags"]
+        assert f"pulumi-hf:{earlier['__creation_token']}" not in tags
+        assert tags == [f"pulumi-hf:{inputs['__creation_token']}", f"pulumi-hf-id:{IDENTITY}"]
+
+    def test_an_endpoint_with_another_identity_is_never_taken(self, h: Harness) -> None:
+        """Another stack's or another resource's endpoint: it fails as before, saying whose it is."""
+        other = h.checked(__resource_identity=OTHER_IDENTITY)
+        h.client.create_endpoint(USER, create_payload(other))
+        before = h.app.inspect(USER, "safe-ep")
+
+        with pytest.raises(EndpointOperationError) as caught:
+            h.provider.create(h.checked(__resource_identity=IDENTITY, max_replica=2))
+
+        message = str(caught.value)
+        assert (
+            f"'pulumi-hf-id:{OTHER_IDENTITY}'" in message and "another Pulumi resource created it" in message
+        )
+        assert "possibly this one" not in message
+        after = h.app.inspect(USER, "safe-ep")
+        assert before is not None and after is not None and after["config"] == before["config"]
+
+    def test_an_endpoint_without_an_identity_tag_is_never_taken(self, h: Harness) -> None:
+        """Made by a provider before identities, or by hand: nothing says it is this resource's."""
+        h.client.create_endpoint(USER, create_payload(h.checked()))
+
+        with pytest.raises(EndpointOperationError, match="possibly this one in an earlier run"):
+            h.provider.create(h.checked(__resource_identity=IDENTITY))
+        assert h.names() == ["safe-ep"]
+
+    def test_without_an_identity_of_its_own_a_resource_takes_over_nothing(self, h: Harness) -> None:
+        interrupted_run(h)
+
+        with pytest.raises(EndpointOperationError, match="already exists"):
+            h.provider.create(h.checked())
+
+    def test_the_endpoint_a_replacement_replaces_is_never_taken_over(self, h: Harness) -> None:
+        """A create-before-delete replacement under the same name (forced, say) meets the endpoint in
+        state: taking it over would hand it to the replacement just before the engine deletes it."""
+        inputs = h.checked(__resource_identity=IDENTITY)
+        created = h.provider.create(dict(inputs))
+        assert created.outs is not None
+        h.provider.diff(created.id, created.outs, h.checked(inputs, __resource_identity=IDENTITY))
+        replacement = h.checked(__resource_identity=IDENTITY)
+
+        with pytest.raises(EndpointOperationError, match=r"delete_before_replace=True"):
+            h.provider.create(replacement)
+
+        tags = h.client.get_endpoint(USER, "safe-ep")["tags"]
+        assert tags == [f"pulumi-hf:{inputs['__creation_token']}", f"pulumi-hf-id:{IDENTITY}"]
+
+
+class TestOrphansOfAutonamedCreates:
+    """An autonamed create cannot take over an earlier run's endpoint: it names it instead."""
+
+    def test_an_endpoint_left_under_an_earlier_autoname_is_named_with_how_to_delete_it(
+        self, h: Harness, recorded: RecordingTransport
+    ) -> None:
+        earlier = interrupted_run(h, name=None)
+        inputs = autonamed(h)
+        assert inputs["name"] != earlier["name"]
+
+        created = h.provider.create(dict(inputs))
+
+        assert created.id == f"{USER}/{inputs['name']}"
+        assert h.names() == sorted([earlier["name"], inputs["name"]])
+        [warning] = [line for line in h.info if "identity tag" in line]
+        assert f"endpoint {USER}/{earlier['name']} carries the identity tag of resource 'safe'" in warning
+        assert f"`hf endpoints delete {earlier['name']} --namespace {USER}`" in warning
+        assert "Pulumi deletes that one itself" in warning
+        [listing] = [
+            url for method, url in recorded.requests if method == "GET" and url.path == f"/v2/endpoint/{USER}"
+        ]
+        assert listing.params["tags"] == f"pulumi-hf-id:{IDENTITY}"
+
+    def test_the_endpoint_being_replaced_is_not_reported(self, h: Harness) -> None:
+        """Create-before-delete: the old autonamed endpoint has the same identity; diff saw it in state."""
+        inputs = autonamed(h)
+        created = h.provider.create(dict(inputs))
+        assert created.outs is not None
+        news = autonamed(h, inputs, region="eu-west-1")
+        diff = h.provider.diff(created.id, created.outs, news)
+        assert diff.replaces == ["region"] and diff.delete_before_replace is False
+        # As the engine does before a replacement: check again without the old inputs.
+        replacement = autonamed(h, region="eu-west-1")
+
+        h.provider.create(replacement)
+
+        assert not [line for line in h.info if "identity tag" in line]
+        assert h.names() == sorted([inputs["name"], replacement["name"]])
+
+    def test_endpoints_of_other_resources_are_not_reported(self, h: Harness) -> None:
+        other = h.checked(__resource_identity=OTHER_IDENTITY, name=None)
+        h.client.create_endpoint(USER, create_payload(other))
+        untagged = h.checked(name=None)
+        h.client.create_endpoint(USER, create_payload(untagged))
+
+        h.provider.create(autonamed(h))
+
+        assert not [line for line in h.info if "identity tag" in line]
+        assert len(h.names()) == 3
+
+    def test_a_failing_list_only_warns_and_the_create_goes_on(self, h: Harness) -> None:
+        h.app.add_fault("server_error", status=503, method="GET", route="/v2/endpoint/{namespace}")
+        inputs = autonamed(h)
+
+        created = h.provider.create(dict(inputs))
+
+        assert created.outs is not None and created.outs["state"] == "running"
+        assert any("could not look for endpoints an interrupted run" in line for line in h.info)
+
+    def test_a_named_create_does_not_list(self, h: Harness, recorded: RecordingTransport) -> None:
+        h.provider.create(h.checked(__resource_identity=IDENTITY))
+        assert not [
+            url for method, url in recorded.requests if method == "GET" and url.path == f"/v2/endpoint/{USER}"
+        ]

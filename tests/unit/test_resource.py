@@ -18,6 +18,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 import pulumi_huggingface
 from pulumi_huggingface import InferenceEndpoint, InferenceEndpointArgs
 from pulumi_huggingface.provider import InferenceEndpointProvider
+from pulumi_huggingface.resource import resource_identity
 from pulumi_huggingface.schema import FIELDS, OUTPUTS
 from pulumi_huggingface.testing import run_program
 
@@ -134,6 +135,49 @@ def test_args_and_outputs_cover_the_table() -> None:
         assert f"    {field.name}: {field.description}" in InferenceEndpointArgs.__doc__
     annotations = InferenceEndpoint.__annotations__
     assert fields | {output.name for output in OUTPUTS} <= set(annotations)
+
+
+def _identities(program: Any, *, project: str = "shop", stack: str = "dev") -> dict[str, str]:
+    return {
+        r.name: r.inputs["__resource_identity"] for r in run_program(program, project=project, stack=stack)
+    }
+
+
+def _two_endpoints() -> None:
+    InferenceEndpoint("chat", **ARGS)
+    InferenceEndpoint("embed", **ARGS)
+
+
+class _Team(pulumi.ComponentResource):
+    def __init__(self, name: str) -> None:
+        super().__init__("shop:index:Team", name)
+        InferenceEndpoint("chat", **ARGS, opts=pulumi.ResourceOptions(parent=self))
+
+
+def test_the_resource_identity_is_the_same_on_every_run_of_the_same_resource() -> None:
+    """What a later `pulumi up` must recognise: no randomness, only the stack's and resource's names."""
+    first = _identities(_two_endpoints)
+    assert _identities(_two_endpoints) == first
+    # Under the SDK's mocks the organization is unset.
+    assert first["chat"] == resource_identity(
+        "chat", organization="", project="shop", stack="dev", type_token=TYPE_TOKEN
+    )
+    assert first["chat"] != first["embed"]
+    assert len(first["chat"]) == 16 and int(first["chat"], 16) >= 0
+
+
+def test_the_resource_identity_differs_by_stack_project_organization_and_parent() -> None:
+    chat = _identities(_two_endpoints)["chat"]
+    assert _identities(_two_endpoints, stack="prod")["chat"] != chat
+    assert _identities(_two_endpoints, project="other")["chat"] != chat
+    assert resource_identity("chat", organization="acme", project="shop", stack="dev") != chat
+
+    def teams() -> None:
+        _Team("a")
+        _Team("b")
+
+    children = [r.inputs["__resource_identity"] for r in run_program(teams) if r.type == TYPE_TOKEN]
+    assert len(set(children)) == 2
 
 
 def test_get_looks_up_by_id() -> None:
