@@ -34,7 +34,7 @@ from endpoint_stack import (
 
 from pulumi_huggingface import InferenceEndpoint
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.schema import FIELDS, OWNER_TAG_PREFIX, Mutability, owner_tags
+from pulumi_huggingface.schema import FIELDS, Mutability, identity_tags, is_reserved_tag, owner_tags
 from pulumi_huggingface.testing import Deployment, DeploymentError, Plan, ResourceState, StepOp
 
 pytestmark = pytest.mark.contract
@@ -83,8 +83,8 @@ def got(*path: str) -> Callable[[Doc, Doc], Any]:
 
 
 def user_tags(doc: Doc) -> list[str]:
-    """The endpoint's tags without the provider's hidden owner tag (`pulumi-hf:<token>`)."""
-    return [tag for tag in doc.get("tags") or [] if not tag.startswith(OWNER_TAG_PREFIX)]
+    """The endpoint's tags without the provider's hidden ones (`pulumi-hf:<token>`, `pulumi-hf-id:<id>`)."""
+    return [tag for tag in doc.get("tags") or [] if not is_reserved_tag(tag)]
 
 
 def stored(*path: str) -> Callable[[Doc, Doc], Any]:
@@ -275,9 +275,10 @@ def test_an_in_place_input_changed_alone_is_updated_in_place_and_the_api_has_the
     assert case.live(*matrix.docs_before[name]) != expected, "the base value already equals the new one"
     assert case.live(*matrix.docs_after[name]) == expected
     assert matrix.docs_after[name][0]["status"]["state"] == case.settled
-    # The owner tag the provider hides in `tags` survives every update, a change of `tags` included.
-    assert owner_tags(matrix.docs_after[name][0]) == owner_tags(matrix.docs_before[name][0])
-    assert len(owner_tags(matrix.docs_after[name][0])) == 1
+    # The tags the provider hides in `tags` survive every update, a change of `tags` included.
+    for hidden in (owner_tags, identity_tags):
+        assert hidden(matrix.docs_after[name][0]) == hidden(matrix.docs_before[name][0])
+        assert len(hidden(matrix.docs_after[name][0])) == 1
 
 
 def test_the_update_run_sent_one_call_per_endpoint_and_nothing_else(matrix: Matrix) -> None:
