@@ -139,6 +139,12 @@ class InferenceEndpoint(Resource, module="huggingface", name="InferenceEndpoint"
     create then takes it over, applies whatever differs from the program, and waits, instead of
     failing on the name conflict. Without it, a name conflict fails with a message saying so.
 
+    Interrupted runs: the constructor sends an identity hashed from the organization, project,
+    stack, parent and resource names (`resource_identity`), which the endpoint carries as a hidden
+    tag. A `pulumi up` after one that failed or was interrupted mid-create takes over the endpoint
+    that run left under the same explicit ``name``; under an autoname it warns, naming the endpoint
+    and how to delete it.
+
     Credentials: the token comes from ``pulumi config set --secret huggingface:token ...`` or the
     ``HF_TOKEN`` environment variable; ``huggingface:namespace`` sets the default namespace.
 
