@@ -127,10 +127,11 @@ class _StateSightings:
     take it from the new inputs). So every id that diff saw for an identity is remembered, and
     create neither warns about it as an orphan nor takes it over.
 
-    The record is only as good as that sequence: a Create sent to a process that never diffed the
-    resource (our own replays in tests; forced replacements, which the engine may decide without
-    our `replaces`, still call Diff) sees nothing, which is why the orphan warning is worded to be
-    safe for the endpoint being replaced too.
+    Forced replacements (`pulumi up --replace`, `replace_on_changes`) are decided by the engine
+    after it has called Diff, so they are covered too. The record is only as good as that
+    sequence: a Create sent to a process that never diffed the resource (our own replays in tests)
+    sees nothing, which is why the orphan warning is worded to be safe for an endpoint being
+    replaced as well.
     """
 
     def __init__(self) -> None:
@@ -1016,12 +1017,20 @@ class InferenceEndpointProvider(ResourceProvider):
         changed = schema.changed_fields(current, props, is_unknown=_is_unknown)
         hidden = [*schema.owner_tags(existing), *schema.identity_tags(existing)]
         if retag and "tags" not in changed and sorted(hidden) != sorted(schema.hidden_tags(props)):
-            # An endpoint an earlier run left carries that run's token: from now on it must carry
-            # this resource's, so that a replay of this create recognises it, so the tags go out.
+            # An endpoint an earlier run left carries that run's token. From now on it must carry
+            # this resource's, for a replay of this create to recognise it: the tags go out.
             changed.append("tags")
         fixed = [name_ for name_ in changed if FIELDS_BY_NAME[name_].mutability is Mutability.REPLACE]
         if fixed:
             details = ", ".join(f"{key} is {current.get(key)!r} there" for key in fixed)
+            if retag:
+                # This resource's own endpoint from an earlier run, declared otherwise since: the
+                # failed create deletes it (see `_settle_ours`), so the next run creates it anew.
+                raise EndpointOperationError(
+                    f"Cannot take over inference endpoint {namespace}/{name}, which an earlier run of this "
+                    f"resource left: {details}, and the program declares otherwise; these cannot change "
+                    "in place. Once it is gone, run `pulumi up` again to create it as declared."
+                )
             raise EndpointOperationError(
                 f"Cannot adopt inference endpoint {namespace}/{name}: {details}, and the program declares "
                 "otherwise; these cannot change in place. Declare the existing values, "
