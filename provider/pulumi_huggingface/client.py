@@ -9,6 +9,7 @@ threads of the provider process; the transport is injected, so tests hand it an
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -34,6 +35,7 @@ from pulumi_huggingface.errors import (
     redact,
     url_path,
 )
+from pulumi_huggingface.readiness import DEFAULT_BUDGET_INTERVAL
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -214,6 +216,7 @@ class EndpointsClient:
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[RetryEvent], None] | None = None,
         user_agent: str | None = None,
+        poll_interval: float = DEFAULT_BUDGET_INTERVAL,
     ) -> None:
         """Create a client.
 
@@ -227,9 +230,14 @@ class EndpointsClient:
             sleep: Called with each backoff delay (inject a fake in tests).
             on_retry: Called with a `RetryEvent` before each retry's sleep, e.g. to print progress.
             user_agent: Product tokens appended to the user-agent, e.g. ``"pulumi/3.140.0"``.
+            poll_interval: Seconds between status requests per endpoint waited on through this
+                client. The client never polls by itself: it carries the cadence so that every wait
+                sharing it (`pulumi_huggingface.readiness.watcher_for`) shares one budget. 5 s is
+                huggingface_hub's ``wait()``.
 
         Raises:
-            ConfigurationError: The token is empty or not a valid header value, or a URL is invalid.
+            ConfigurationError: The token is empty or not a valid header value, a URL is invalid, or
+                ``poll_interval`` is not a positive number.
         """
         if not isinstance(token, str) or not token.strip():
             raise ConfigurationError("The Hugging Face token is empty.")
@@ -241,7 +249,13 @@ class EndpointsClient:
                 "(spaces, line breaks or non-ASCII characters); copy it again from "
                 "https://huggingface.co/settings/tokens."
             )
+        numeric = isinstance(poll_interval, (int, float)) and not isinstance(poll_interval, bool)
+        if not numeric or not 0 < poll_interval < math.inf:
+            raise ConfigurationError(
+                f"poll_interval must be a positive, finite number of seconds, not {poll_interval!r}."
+            )
         self._token = token
+        self._poll_interval = float(poll_interval)
         self.api_url = validate_base_url(api_url, setting="api_url")
         self.hub_url = validate_base_url(hub_url, setting="hub_url")
         self._retry = retry if retry is not None else RetryPolicy()
@@ -286,6 +300,11 @@ class EndpointsClient:
     def retry_policy(self) -> RetryPolicy:
         """The retry policy in use."""
         return self._retry
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between status requests per endpoint waited on through this client."""
+        return self._poll_interval
 
     @property
     def stats(self) -> ClientStats:

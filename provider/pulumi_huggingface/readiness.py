@@ -9,7 +9,10 @@ one request per page) and hands each waiter its endpoint.
 The request budget is what ``wait()`` would spend on the same waiters: each waiter earns one request
 per ``budget_interval`` (5 s) for as long as it waits, and the poller spends those credits. With
 N waiters and a list of P pages it therefore polls every ``budget_interval * P / N`` seconds, never
-more often than ``min_interval``; with one waiter, once per ``budget_interval`` with a plain GET.
+more often than ``min_interval`` (a tenth of ``budget_interval``, 0.5 s); with one waiter, once per
+``budget_interval`` with a plain GET. The budget is the client's ``poll_interval`` (stack config
+``huggingface:pollInterval``, 5 s by default), which users shorten against an emulator, where
+waiting is only ceremony.
 Credit a busy period saves (many waiters, a short list: the ``min_interval`` floor) is spent later
 on the last few waiters, which keeps them polled quickly too. A poll starts only when the credit
 covers its expected cost, so the requests sent stay within what ``wait()`` would have sent for the
@@ -18,13 +21,14 @@ grown by a page), which are charged against the following polls. Credit is disca
 watcher goes idle or the server rate-limits us.
 
 Rate limits and outages: the client already retries 429/5xx/network errors with backoff; when it
-gives up, the poller pauses for the server's ``Retry-After`` (or an exponential backoff) instead of
-failing the waits, which end at their own deadlines. Errors that retrying cannot fix (a revoked
+gives up, the poller pauses for the server's ``Retry-After`` (or an exponential backoff, from at
+least 5 s after a rate limit whatever the budget) instead of failing the waits, which end at their
+own deadlines. Errors that retrying cannot fix (a revoked
 token, 403), and answers that are not the API's JSON several polls in a row, end every wait they
 concern at once.
 
-`watcher_for` returns the process-wide watcher of a (client, namespace). This module imports
-nothing from Pulumi.
+`watcher_for` returns the process-wide watcher of a (client, namespace), polling at the client's
+``poll_interval``. This module imports nothing from Pulumi.
 """
 
 from __future__ import annotations
@@ -50,17 +54,24 @@ __all__ = [
     "DEFAULT_BUDGET_INTERVAL",
     "DEFAULT_MIN_INTERVAL",
     "MAX_MALFORMED_POLLS",
+    "MIN_INTERVAL_FLOOR",
     "EndpointWatcher",
     "PollingClient",
+    "min_interval_for",
     "watcher_for",
 ]
 
 #: huggingface_hub's ``InferenceEndpoint.wait(refresh_every=5)``: the pace whose cost we never exceed.
 DEFAULT_BUDGET_INTERVAL = 5.0
 
-#: The fastest the poller ever polls, however many waiters pay for it: readiness is then seen within
-#: half a second, and a namespace with hundreds of endpoints waiting does not hammer the API.
+#: The fastest the poller ever polls at the default budget, however many waiters pay for it:
+#: readiness is then seen within half a second, and a namespace with hundreds of endpoints waiting
+#: does not hammer the API. Another budget scales it (`min_interval_for`).
 DEFAULT_MIN_INTERVAL = 0.5
+
+#: The fastest the poller ever polls at any budget: even against a local emulator with a tiny
+#: ``poll_interval`` and many waiters, at most 20 polls a second, never a busy loop.
+MIN_INTERVAL_FLOOR = 0.05
 
 # The longest pause after repeated failures; the client has already retried for ~15 s by then.
 _MAX_BACKOFF = 60.0
@@ -90,8 +101,19 @@ class _Stats(Protocol):
     def requests(self) -> Mapping[tuple[str, str], int]: ...
 
 
+def min_interval_for(budget_interval: float) -> float:
+    """The shortest gap between two polls for a budget: a tenth of it, as 0.5 s is of 5 s, and at
+    least `MIN_INTERVAL_FLOOR`."""
+    return max(budget_interval * DEFAULT_MIN_INTERVAL / DEFAULT_BUDGET_INTERVAL, MIN_INTERVAL_FLOOR)
+
+
 class PollingClient(Protocol):
     """What the watcher needs of `pulumi_huggingface.client.EndpointsClient`."""
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between status requests per waiting endpoint: the watcher's ``budget_interval``."""
+        ...
 
     @property
     def stats(self) -> _Stats:
@@ -153,7 +175,8 @@ class EndpointWatcher:
         namespace: The namespace whose endpoints are watched.
         clock: Monotonic seconds; deadlines are on this clock.
         sleep: Pauses the poller between polls (inject a fake with ``clock`` in tests).
-        min_interval: The shortest time between two polls, in seconds.
+        min_interval: The shortest time between two polls, in seconds; None for
+            `min_interval_for(budget_interval)` (0.5 s at the default budget).
         budget_interval: Each waiter earns one request per this many seconds of waiting.
     """
 
@@ -164,10 +187,12 @@ class EndpointWatcher:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        min_interval: float = DEFAULT_MIN_INTERVAL,
+        min_interval: float | None = None,
         budget_interval: float = DEFAULT_BUDGET_INTERVAL,
     ) -> None:
-        if not min_interval > 0 or not budget_interval > 0:
+        if min_interval is None and budget_interval > 0:
+            min_interval = min_interval_for(budget_interval)
+        if min_interval is None or not min_interval > 0 or not budget_interval > 0:
             raise ValueError(
                 "min_interval and budget_interval must be positive, "
                 f"not {min_interval!r} and {budget_interval!r}."
@@ -194,12 +219,25 @@ class EndpointWatcher:
         self._list_cost = 1
 
     def __repr__(self) -> str:
-        return f"EndpointWatcher(namespace={self._namespace!r}, waiting={self.waiting})"
+        return (
+            f"EndpointWatcher(namespace={self._namespace!r}, budget_interval={self._budget_interval!r}, "
+            f"waiting={self.waiting})"
+        )
 
     @property
     def namespace(self) -> str:
         """The namespace whose endpoints are watched."""
         return self._namespace
+
+    @property
+    def budget_interval(self) -> float:
+        """Seconds of waiting that earn each waiter one request."""
+        return self._budget_interval
+
+    @property
+    def min_interval(self) -> float:
+        """The shortest time between two polls, in seconds."""
+        return self._min_interval
 
     @property
     def waiting(self) -> int:
@@ -426,10 +464,14 @@ class EndpointWatcher:
             self._malformed = self._malformed + 1 if isinstance(error, UnexpectedResponseError) else 0
             if isinstance(error, _PAUSING) and self._malformed < MAX_MALFORMED_POLLS:
                 self._failures += 1
-                backoff = min(_MAX_BACKOFF, self._budget_interval * 2.0 ** min(self._failures - 1, 16))
-                pause = backoff
+                growth = 2.0 ** min(self._failures - 1, 16)
+                pause = min(_MAX_BACKOFF, self._budget_interval * growth)
                 if isinstance(error, RateLimitedError):
                     # The server said how long; our own surplus is no licence to come back sooner.
+                    # Without a Retry-After, a short budget (an emulator's) is no licence either:
+                    # the backoff starts from wait()'s pace at least.
+                    slowest = max(self._budget_interval, DEFAULT_BUDGET_INTERVAL)
+                    backoff = min(_MAX_BACKOFF, slowest * growth)
                     pause = error.retry_after if error.retry_after is not None else backoff
                     self._credit = min(self._credit, 0.0)
                 self._paused_until = now + pause
@@ -472,10 +514,11 @@ def _copy_error(error: Exception) -> Exception:
 
 _registry_lock = threading.Lock()
 # Keyed by ids: a watcher holds its client, clock and sleep, so no id can be reused while the entry
-# lives; weak values drop a watcher once no wait and no poller hold it.
-_registry: weakref.WeakValueDictionary[tuple[int, str, tuple[int, int], tuple[int, int]], EndpointWatcher] = (
-    weakref.WeakValueDictionary()
-)
+# lives; weak values drop a watcher once no wait and no poller hold it. The cadence is part of the
+# key, so a watcher never polls at another pace than its client asks for.
+_registry: weakref.WeakValueDictionary[
+    tuple[int, str, float, tuple[int, int], tuple[int, int]], EndpointWatcher
+] = weakref.WeakValueDictionary()
 
 
 def _identity(function: Callable[..., Any]) -> tuple[int, int]:
@@ -495,17 +538,22 @@ def watcher_for(
 
     Threads waiting through the same client share one watcher per namespace, hence one poller and
     one request budget; a provider should therefore share one client between its worker threads.
+    The watcher's ``budget_interval`` is the client's ``poll_interval``, its ``min_interval`` scaled
+    to it (`min_interval_for`).
 
     Args:
-        client: The API client.
+        client: The API client; its ``poll_interval`` sets the polling cadence.
         namespace: The namespace of the endpoints to wait on.
         clock: The watcher's clock (tests pass a fake one; waits on another clock get another watcher).
         sleep: The poller's sleep, advancing ``clock``.
     """
-    key = (id(client), namespace, _identity(clock), _identity(sleep))
+    budget_interval = client.poll_interval
+    key = (id(client), namespace, budget_interval, _identity(clock), _identity(sleep))
     with _registry_lock:
         watcher = _registry.get(key)
         if watcher is None:
-            watcher = EndpointWatcher(client, namespace, clock=clock, sleep=sleep)
+            watcher = EndpointWatcher(
+                client, namespace, clock=clock, sleep=sleep, budget_interval=budget_interval
+            )
             _registry[key] = watcher
         return watcher

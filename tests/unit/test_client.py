@@ -721,6 +721,18 @@ def test_surrounding_whitespace_of_a_token_is_stripped() -> None:
     assert server.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
 
 
+def test_poll_interval_defaults_to_the_pace_of_hub_wait_and_keeps_what_it_is_given() -> None:
+    """The client carries the cadence of the waits made through it; it never polls by itself."""
+    assert EndpointsClient(token=TOKEN).poll_interval == 5.0
+    assert EndpointsClient(token=TOKEN, poll_interval=0.2).poll_interval == 0.2
+
+
+@pytest.mark.parametrize("interval", [0, -1.0, float("nan"), float("inf"), True, "5"])
+def test_a_poll_interval_that_is_not_a_positive_number_is_refused(interval: Any) -> None:
+    with pytest.raises(ConfigurationError, match="poll_interval must be a positive, finite number"):
+        EndpointsClient(token=TOKEN, poll_interval=interval)
+
+
 @pytest.mark.parametrize(
     "url", ["ftp://api.example.test", "api.example.test/v2", "https://", "https://h/v2?x=1"]
 )

@@ -7,6 +7,7 @@ and every figure below is exact. Requests are counted by a fake client that keep
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import statistics
@@ -33,7 +34,13 @@ from pulumi_huggingface.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from pulumi_huggingface.readiness import MAX_MALFORMED_POLLS, EndpointWatcher, watcher_for
+from pulumi_huggingface.readiness import (
+    MAX_MALFORMED_POLLS,
+    MIN_INTERVAL_FLOOR,
+    EndpointWatcher,
+    min_interval_for,
+    watcher_for,
+)
 
 NS = "acme"
 LIST = ("GET", "/endpoint/{namespace}")
@@ -79,9 +86,10 @@ def endpoint(name: str, state: str, **extra: Any) -> dict[str, Any]:
 class FakeClient:
     """Endpoints whose state is a function of fake time, served one page per `page_size` items."""
 
-    def __init__(self, time: FakeTime, *, page_size: int = 20) -> None:
+    def __init__(self, time: FakeTime, *, page_size: int = 20, poll_interval: float = 5.0) -> None:
         self.time = time
         self.page_size = page_size
+        self.poll_interval = poll_interval
         self.schedules: dict[str, Callable[[float], str | None]] = {}
         self.requests: Counter[tuple[str, str]] = Counter()
         self.calls: list[tuple[float, str, str | None]] = []
@@ -583,6 +591,118 @@ def test_watcher_for_gives_waits_on_another_clock_their_own_watcher_on_that_cloc
 def test_intervals_must_be_positive(client: FakeClient) -> None:
     with pytest.raises(ValueError, match="positive"):
         EndpointWatcher(client, NS, min_interval=0.0)
+
+
+# -- the cadence -----------------------------------------------------------------------------------
+
+
+def test_a_short_budget_polls_one_waiter_that_often(client: FakeClient, fake_time: FakeTime) -> None:
+    """Against an emulator a 0.2 s cadence sees readiness within 0.2 s, still one GET per interval."""
+    client.add("bert", ready_at=1.0)
+    watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep, budget_interval=0.2)
+
+    watcher.wait("bert", running, deadline=600.0)
+
+    assert [kind for _, kind, _ in client.calls] == ["get"] * 5
+    assert [t for t, _, _ in client.calls] == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
+
+
+def test_the_minimum_interval_is_a_tenth_of_the_budget_but_never_below_the_floor() -> None:
+    assert min_interval_for(5.0) == 0.5
+    assert min_interval_for(60.0) == 6.0
+    assert min_interval_for(1.0) == pytest.approx(0.1)
+    assert min_interval_for(0.2) == MIN_INTERVAL_FLOOR == 0.05
+
+
+def test_many_waiters_on_a_short_budget_never_poll_faster_than_the_floor(
+    client: FakeClient, fake_time: FakeTime, pool: ThreadPoolExecutor
+) -> None:
+    """30 waiters at 0.1 s earn 300 requests/s; the poller still waits 0.05 s between lists."""
+    for i in range(30):
+        client.add(f"ep-{i}", ready_at=1.0 + i * 0.1)
+    watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep, budget_interval=0.1)
+
+    futures = start_all(pool, watcher, fake_time, [(f"ep-{i}", running, 600.0) for i in range(30)])
+
+    finished = [finish_time(f) for f in futures]
+    # The requests of one poll (two GETs once two waiters are left) share its time.
+    poll_times = sorted({t for t, _, _ in client.calls})
+    gaps = [later - earlier for earlier, later in itertools.pairwise(poll_times)]
+    assert min(gaps) >= MIN_INTERVAL_FLOOR - 1e-9
+    for i, at in enumerate(finished):
+        assert 0.0 <= at - (1.0 + i * 0.1) < 0.1 + 1e-9
+    # Within what 30 wait() loops polling every 0.1 s would have sent.
+    assert client.total <= sum(finished) / 0.1 + 2
+
+
+def test_a_rate_limit_without_retry_after_pauses_a_short_budget_as_long_as_hub_wait(
+    client: FakeClient, fake_time: FakeTime
+) -> None:
+    """A 429 says "slower"; a cadence meant for an emulator does not make the poller come back sooner
+    than wait()'s 5 s, while an outage is retried at the cadence's own pace."""
+    client.add("bert", ready_at=0.0)
+    client.failures.append(RateLimitedError(status_code=429, method="GET", path=f"/endpoint/{NS}/bert"))
+    watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep, budget_interval=0.2)
+
+    watcher.wait("bert", running, deadline=600.0)
+
+    assert [t for t, _, _ in client.calls] == pytest.approx([0.2, 5.2])
+
+
+def test_a_retry_after_is_honoured_whatever_the_budget(client: FakeClient, fake_time: FakeTime) -> None:
+    client.add("bert", ready_at=0.0)
+    client.failures.append(
+        RateLimitedError(status_code=429, method="GET", path=f"/endpoint/{NS}/bert", retry_after=42.0)
+    )
+    watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep, budget_interval=0.2)
+
+    watcher.wait("bert", running, deadline=600.0)
+
+    assert [t for t, _, _ in client.calls] == pytest.approx([0.2, 42.2])
+
+
+def test_an_outage_on_a_short_budget_backs_off_from_that_budget(
+    client: FakeClient, fake_time: FakeTime
+) -> None:
+    client.add("bert", ready_at=0.0)
+    for _ in range(2):
+        client.failures.append(
+            TransportError("ConnectError", method="GET", path="/x", request_may_have_reached_server=False)
+        )
+    watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=fake_time.sleep, budget_interval=0.2)
+
+    watcher.wait("bert", running, deadline=600.0)
+
+    assert [t for t, _, _ in client.calls] == pytest.approx([0.2, 0.4, 0.8])
+
+
+def test_watcher_for_polls_at_the_clients_poll_interval(fake_time: FakeTime) -> None:
+    """The provider's setting reaches the shared watcher through the client it built from it."""
+    fast = FakeClient(fake_time, poll_interval=0.5)
+    fast.add("bert", ready_at=1.2)
+
+    watcher = watcher_for(fast, NS, clock=fake_time.clock, sleep=fake_time.sleep)
+    watcher.wait("bert", running, deadline=600.0)
+
+    assert (watcher.budget_interval, watcher.min_interval) == (0.5, 0.05)
+    assert [t for t, _, _ in fast.calls] == pytest.approx([0.5, 1.0, 1.5])
+    default = watcher_for(FakeClient(fake_time), NS, clock=fake_time.clock, sleep=fake_time.sleep)
+    assert (default.budget_interval, default.min_interval) == (5.0, 0.5)
+
+
+def test_watcher_for_never_hands_out_a_watcher_at_another_cadence(
+    client: FakeClient, fake_time: FakeTime
+) -> None:
+    """The cadence is part of the registry's key: a client whose interval differs (a fake whose
+    attribute changed) gets a watcher at its new pace, not the one made for the old."""
+    before = watcher_for(client, NS, clock=fake_time.clock, sleep=fake_time.sleep)
+    client.poll_interval = 0.25
+
+    after = watcher_for(client, NS, clock=fake_time.clock, sleep=fake_time.sleep)
+
+    assert after is not before
+    assert (before.budget_interval, after.budget_interval) == (5.0, 0.25)
+    assert watcher_for(client, NS, clock=fake_time.clock, sleep=fake_time.sleep) is after
 
 
 # -- against the emulator --------------------------------------------------------------------------

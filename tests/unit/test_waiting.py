@@ -44,6 +44,9 @@ class ScriptedReader:
     It counts requests as `EndpointsClient.stats` does, which the watcher reads to keep its budget.
     """
 
+    # What `EndpointsClient` carries by default; the watchers here are built with their own budget.
+    poll_interval = 5.0
+
     def __init__(self, *answers: Any) -> None:
         self.answers = list(answers)
         self.gets = 0
