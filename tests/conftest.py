@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-# Variables that would let a test reach the developer's account, cache or stack config.
+# Variables that would let a test reach the developer's account, cache or stack config, or change
+# how the provider polls (a test of the default cadence must see the default).
 _SCRUBBED = (
     "HF_TOKEN",
     "HUGGING_FACE_HUB_TOKEN",
@@ -22,6 +23,7 @@ _SCRUBBED = (
     "HF_TOKEN_PATH",
     "HF_ENDPOINT",
     "HF_ENDPOINTS_API_URL",
+    "HF_ENDPOINTS_POLL_INTERVAL",
     "PULUMI_CONFIG",
     "PULUMI_ACCESS_TOKEN",
 )

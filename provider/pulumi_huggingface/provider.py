@@ -221,9 +221,9 @@ def _redacted_values(props: Mapping[str, Any]) -> list[str]:
 class InferenceEndpointProvider(ResourceProvider):
     """Manages Hugging Face Inference Endpoints for `pulumi_huggingface.InferenceEndpoint`.
 
-    Credentials come from the stack config (``huggingface:token``, ``huggingface:namespace``,
-    ``huggingface:apiUrl``) handed to `configure`, else the environment (``HF_TOKEN``); see
-    `pulumi_huggingface.settings`.
+    Settings come from the stack config (``huggingface:token``, ``huggingface:namespace``,
+    ``huggingface:apiUrl``, ``huggingface:pollInterval``) handed to `configure`, else the
+    environment (``HF_TOKEN``); see `pulumi_huggingface.settings`.
 
     Args:
         transport: The httpx transport of the API client (tests pass an ``httpx.MockTransport`` or a
@@ -351,6 +351,8 @@ class InferenceEndpointProvider(ResourceProvider):
                         token=require_token(settings),
                         api_url=settings.api_url,
                         hub_url=settings.hub_url,
+                        # Every wait through this client polls at this cadence (`readiness.watcher_for`).
+                        poll_interval=settings.poll_interval,
                         transport=self._transport,
                         sleep=self._clock.sleep,
                         # Under rate limits or an outage a deployment slows down: say why, as it happens.

@@ -11,6 +11,7 @@ prefixes a bare key with the *project* name, so a bare ``token`` key is not look
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -20,16 +21,22 @@ from typing import Any
 
 from pulumi_huggingface._urls import DEFAULT_API_URL, DEFAULT_HUB_URL, validate_base_url
 from pulumi_huggingface.errors import ConfigurationError
+from pulumi_huggingface.readiness import DEFAULT_BUDGET_INTERVAL
 
 __all__ = [
     "CONFIG_API_URL",
     "CONFIG_HUB_URL",
     "CONFIG_NAMESPACE",
+    "CONFIG_POLL_INTERVAL",
     "CONFIG_TOKEN",
+    "DEFAULT_POLL_INTERVAL",
     "ENV_API_URL",
     "ENV_HUB_URL",
+    "ENV_POLL_INTERVAL",
     "ENV_TOKEN",
     "ENV_TOKEN_LEGACY",
+    "MAX_POLL_INTERVAL",
+    "MIN_POLL_INTERVAL",
     "NO_TOKEN_MESSAGE",
     "Settings",
     "require_token",
@@ -41,6 +48,7 @@ CONFIG_TOKEN = "huggingface:token"
 CONFIG_API_URL = "huggingface:apiUrl"
 CONFIG_HUB_URL = "huggingface:hubUrl"
 CONFIG_NAMESPACE = "huggingface:namespace"
+CONFIG_POLL_INTERVAL = "huggingface:pollInterval"
 
 ENV_TOKEN = "HF_TOKEN"
 # huggingface_hub still reads the old name, after HF_TOKEN (`utils/_auth.py`).
@@ -49,6 +57,17 @@ ENV_TOKEN_LEGACY = "HUGGING_FACE_HUB_TOKEN"
 ENV_API_URL = "HF_ENDPOINTS_API_URL"
 # The Hub URL override huggingface_hub honours (`constants.py`).
 ENV_HUB_URL = "HF_ENDPOINT"
+# This project's own, like HF_ENDPOINTS_API_URL: a CI job against an emulator sets both.
+ENV_POLL_INTERVAL = "HF_ENDPOINTS_POLL_INTERVAL"
+
+#: huggingface_hub's ``InferenceEndpoint.wait(refresh_every=5)``: the real API is never polled harder
+#: than its own client polls it unless the user says so.
+DEFAULT_POLL_INTERVAL = DEFAULT_BUDGET_INTERVAL
+#: Below this, even a local emulator gains nothing (its answers take milliseconds, a provider call
+#: hundreds of them) and a typo such as 0.001 would make the poller spin.
+MIN_POLL_INTERVAL = 0.1
+#: Above this, a wait would notice readiness minutes late; the longest default timeout is an hour.
+MAX_POLL_INTERVAL = 300.0
 
 NO_TOKEN_MESSAGE = (
     "No Hugging Face token found. Set it with `pulumi config set --secret huggingface:token <token>`, "
@@ -67,6 +86,8 @@ class Settings:
         api_url: The Inference Endpoints API base URL, without a trailing slash.
         hub_url: The Hub base URL, without a trailing slash.
         namespace: The default namespace, or None to resolve it from the token's owner.
+        poll_interval: Seconds between status requests per endpoint being waited for (5, as
+            huggingface_hub's ``wait()``); against an emulator, a fraction of a second.
     """
 
     token: str | None = field(repr=False)
@@ -74,6 +95,7 @@ class Settings:
     api_url: str
     hub_url: str
     namespace: str | None
+    poll_interval: float = DEFAULT_POLL_INTERVAL
 
 
 def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
@@ -82,7 +104,9 @@ def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str]) -> S
     Order for the token: stack config ``huggingface:token``; ``HF_TOKEN``; ``HUGGING_FACE_HUB_TOKEN``;
     the token file ``hf auth login`` writes (see `token_file_path`). API URL: ``huggingface:apiUrl``,
     ``HF_ENDPOINTS_API_URL``, the default. Hub URL: ``huggingface:hubUrl``, ``HF_ENDPOINT``, the
-    default. Namespace: ``huggingface:namespace`` or None. Blank values count as absent.
+    default. Namespace: ``huggingface:namespace`` or None. Poll interval: ``huggingface:pollInterval``,
+    ``HF_ENDPOINTS_POLL_INTERVAL``, 5 s; seconds from 0.1 to 300, as a string (``pulumi config set``
+    stores strings) or a number. Blank values count as absent.
 
     Args:
         config: The stack config, keyed by namespaced names (``"huggingface:token"``).
@@ -92,8 +116,8 @@ def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str]) -> S
         The settings. A missing token is not an error here; see `require_token`.
 
     Raises:
-        ConfigurationError: A URL is malformed, a config value is not a string, or the token file
-            exists but cannot be read.
+        ConfigurationError: A URL is malformed, a config value is not a string, the poll interval
+            is not a number of seconds in range, or the token file exists but cannot be read.
     """
     token, token_source = _resolve_token(config, environ)
     api_url = _first(
@@ -110,6 +134,7 @@ def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str]) -> S
         api_url=validate_base_url(api_url[1], setting=api_url[0]) if api_url else DEFAULT_API_URL,
         hub_url=validate_base_url(hub_url[1], setting=hub_url[0]) if hub_url else DEFAULT_HUB_URL,
         namespace=_config_str(config, CONFIG_NAMESPACE),
+        poll_interval=_resolve_poll_interval(config, environ),
     )
 
 
@@ -166,6 +191,38 @@ def _resolve_token(config: Mapping[str, Any], environ: Mapping[str, str]) -> tup
     if token is None:
         return None, None
     return token, f"token file {path}"
+
+
+def _resolve_poll_interval(config: Mapping[str, Any], environ: Mapping[str, str]) -> float:
+    raw = config.get(CONFIG_POLL_INTERVAL)
+    if isinstance(raw, str):
+        raw = _blank_to_none(raw)
+    if raw is not None:
+        return _seconds(raw, f"Stack config {CONFIG_POLL_INTERVAL}")
+    env = _blank_to_none(environ.get(ENV_POLL_INTERVAL))
+    if env is not None:
+        return _seconds(env, f"The environment variable {ENV_POLL_INTERVAL}")
+    return DEFAULT_POLL_INTERVAL
+
+
+def _seconds(value: object, setting: str) -> float:
+    """A poll interval in range, from a string or a number (never a bool, which is a number in Python)."""
+    seconds: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = None
+    if seconds is None or not math.isfinite(seconds) or not MIN_POLL_INTERVAL <= seconds <= MAX_POLL_INTERVAL:
+        raise ConfigurationError(
+            f"{setting} must be a number of seconds from {MIN_POLL_INTERVAL:g} to {MAX_POLL_INTERVAL:g}, "
+            f"not {value!r}. It sets how often the provider asks the API about an endpoint it waits for; "
+            f"leave it unset for {DEFAULT_POLL_INTERVAL:g} s (huggingface_hub's pace), or set it to e.g. "
+            "0.2 against a local emulator."
+        )
+    return seconds
 
 
 def _config_str(config: Mapping[str, Any], key: str) -> str | None:

@@ -16,7 +16,10 @@ from pulumi_huggingface.settings import (
     CONFIG_API_URL,
     CONFIG_HUB_URL,
     CONFIG_NAMESPACE,
+    CONFIG_POLL_INTERVAL,
     CONFIG_TOKEN,
+    DEFAULT_POLL_INTERVAL,
+    ENV_POLL_INTERVAL,
     NO_TOKEN_MESSAGE,
     Settings,
     require_token,
@@ -271,3 +274,72 @@ def test_settings_are_frozen() -> None:
 
     with pytest.raises(AttributeError):
         settings.token = "x"  # type: ignore[misc]
+
+
+# -- the polling cadence -----------------------------------------------------------------------------
+
+
+def test_poll_interval_defaults_to_the_pace_of_hub_wait() -> None:
+    """Unset, the provider polls the real API as huggingface_hub's wait() does: every 5 s."""
+    assert resolve_settings({}, {}).poll_interval == DEFAULT_POLL_INTERVAL == 5.0
+
+
+def test_poll_interval_comes_from_stack_config_before_the_environment() -> None:
+    settings = resolve_settings({CONFIG_POLL_INTERVAL: "0.2"}, {ENV_POLL_INTERVAL: "2"})
+
+    assert settings.poll_interval == 0.2
+
+
+def test_poll_interval_falls_back_to_the_environment() -> None:
+    assert resolve_settings({}, {ENV_POLL_INTERVAL: " 0.5 "}).poll_interval == 0.5
+    # A blank config value counts as absent, as for every other setting.
+    assert resolve_settings({CONFIG_POLL_INTERVAL: "  "}, {ENV_POLL_INTERVAL: "1"}).poll_interval == 1.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("0.1", 0.1, id="lowest"),
+        pytest.param("300", 300.0, id="highest"),
+        pytest.param("1e0", 1.0, id="exponent"),
+        pytest.param(2, 2.0, id="int"),
+        pytest.param(0.25, 0.25, id="float"),
+    ],
+)
+def test_poll_interval_accepts_seconds_as_a_string_or_a_number(raw: object, expected: float) -> None:
+    """`pulumi config set` stores strings; a structured config value arrives as a number."""
+    assert resolve_settings({CONFIG_POLL_INTERVAL: raw}, {}).poll_interval == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("0", id="zero"),
+        pytest.param("0.05", id="below-range"),
+        pytest.param("300.5", id="above-range"),
+        pytest.param("-5", id="negative"),
+        pytest.param("fast", id="word"),
+        pytest.param("5s", id="unit"),
+        pytest.param("nan", id="nan"),
+        pytest.param("inf", id="inf"),
+        pytest.param(True, id="bool"),
+        pytest.param([5], id="list"),
+    ],
+)
+def test_a_bad_poll_interval_in_config_names_the_setting_and_the_value(raw: object) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings({CONFIG_POLL_INTERVAL: raw}, {ENV_POLL_INTERVAL: "1"})
+
+    message = str(info.value)
+    assert message.startswith(
+        "Stack config huggingface:pollInterval must be a number of seconds from 0.1 to 300"
+    )
+    assert repr(raw) in message
+
+
+def test_a_bad_poll_interval_in_the_environment_names_the_variable_and_the_value() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings({}, {ENV_POLL_INTERVAL: "0.01"})
+
+    assert "HF_ENDPOINTS_POLL_INTERVAL must be a number of seconds" in str(info.value)
+    assert "'0.01'" in str(info.value)
