@@ -42,9 +42,12 @@ __all__ = ["WalkthroughError", "find_project", "main", "run_walkthrough"]
 TIMEOUT_KEY: Final = "scaleToZeroTimeout"
 FIRST_TIMEOUT: Final = 15
 SECOND_TIMEOUT: Final = 30
-# Long enough that the API's first answers show the endpoint pending and updating, as the real
-# service does for minutes; short enough that the provider's first poll finds it settled.
+# Long enough that the API's first answers and the provider's first polls show the endpoint pending
+# and updating, as the real service does for minutes; short enough not to keep the reader waiting.
 PROVISION_SECONDS: Final = 1.0
+# The stack's `huggingface:pollInterval`: against the emulator in this process, polling at
+# huggingface_hub's 5 s would only add seconds of sleep to every create, update and delete.
+POLL_INTERVAL: Final = "0.2"
 STACK: Final = "dev"
 _TYPE: Final = "pulumi-python:dynamic/huggingface:InferenceEndpoint"
 _PUT: Final = "PUT /v2/endpoint/{namespace}/{name}"
@@ -112,6 +115,7 @@ class _Walk:
             "huggingface:token": self.token,
             "huggingface:apiUrl": self.emulator.base_url,
             "huggingface:hubUrl": self.emulator.hub_url,
+            "huggingface:pollInterval": POLL_INTERVAL,
         }
         if timeout is not None:
             config[f"{self.project_name}:{TIMEOUT_KEY}"] = str(timeout)
@@ -145,7 +149,9 @@ class _Walk:
         self.server.configure(self.config(None), secret_keys=["huggingface:token"])
         self.say(
             f"Provider: the Pulumi SDK's provider server (python -m pulumi.dynamic, pid {self.server.pid}), "
-            "configured with huggingface:token (secret), huggingface:apiUrl and huggingface:hubUrl."
+            "configured with huggingface:token (secret), huggingface:apiUrl, huggingface:hubUrl and "
+            f"huggingface:pollInterval {POLL_INTERVAL} (seconds between status requests; "
+            "leave it unset, 5, against the real API)."
         )
         self.deployment = Deployment(self.server)
 

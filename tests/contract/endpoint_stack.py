@@ -4,7 +4,9 @@ Each scenario drives `InferenceEndpoint` the way `pulumi up` does: the program r
 mocks (`run_program`) to get exactly the inputs the engine would send (the `__provider` pickle
 included), and the harness's deployment engine sends them to the SDK's own provider server
 (`python -m pulumi.dynamic`) in a subprocess, configured with the stack config: the token as a
-secret, `huggingface:apiUrl`/`huggingface:hubUrl` on an `EmulatorServer` on loopback. Assertions
+secret, `huggingface:apiUrl`/`huggingface:hubUrl` on an `EmulatorServer` on loopback, and a
+`huggingface:pollInterval` of a fraction of a second, since waiting on a local emulator is only
+ceremony (`test_smoke_inference_endpoint` keeps the default 5 s cadence covered). Assertions
 about the endpoint itself are made with plain HTTP against the emulator, never through the provider.
 
 `RecordingProviderServer` keeps every answer that came back over the wire, so a scenario can check
@@ -46,8 +48,11 @@ SECRET_KEYS = ("huggingface:token",)
 # The emulator's user, which whoami answers for any token: the default namespace.
 NAMESPACE = "emulator-user"
 # Short, but not zero: the POST and PUT answers show `pending`/`updating`, so the provider really
-# waits (its first poll comes 5 s later, by which time the endpoint is running).
+# waits, over a few polls (`POLL_INTERVAL`), until the endpoint is running.
 PROVISION_SECONDS = 0.5
+# Seconds between the provider's status requests per endpoint it waits for: against the emulator,
+# where each answer takes milliseconds, there is nothing to gain from huggingface_hub's 5 s.
+POLL_INTERVAL = "0.2"
 
 # A small CPU endpoint the emulator's catalogue offers, allowed to scale to zero.
 BASE_INPUTS: Mapping[str, Any] = {
@@ -71,11 +76,13 @@ def start_emulator(**settings: Any) -> EmulatorServer:
 
 
 def stack_config(emulator: EmulatorServer) -> dict[str, str]:
-    """The stack config `pulumi config set` would hold: the token (secret) and the emulator's URLs."""
+    """The stack config `pulumi config set` would hold: the token (secret), the emulator's URLs and
+    the emulator's polling cadence."""
     return {
         "huggingface:token": TOKEN,
         "huggingface:apiUrl": emulator.base_url,
         "huggingface:hubUrl": emulator.hub_url,
+        "huggingface:pollInterval": POLL_INTERVAL,
     }
 
 

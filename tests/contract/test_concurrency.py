@@ -6,6 +6,10 @@ fifth endpoint is not even requested before the first four are running. Overlap 
 emulator's side: when each endpoint was created and when it became running. The provider's
 `configure()` widens the pool (`pulumi_huggingface._server`); when it cannot, it says so once and
 the server keeps its four workers.
+
+The provider polls at the contract tier's short `huggingface:pollInterval`. That does not weaken
+either test: a create holds its worker until the endpoint is running whatever the cadence, and
+provisioning takes several poll intervals, so the overlap measured is the pool's, not the poller's.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from endpoint_stack import POLL_INTERVAL
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
@@ -55,6 +60,7 @@ def create_all(emulator: EmulatorServer, server: ProviderServer, names: list[str
             "huggingface:apiUrl": emulator.base_url,
             "huggingface:hubUrl": emulator.hub_url,
             "huggingface:namespace": NAMESPACE,
+            "huggingface:pollInterval": POLL_INTERVAL,
         },
         secret_keys=["huggingface:token"],
     )

@@ -16,8 +16,10 @@ After every `up` (failed ones included) the emulator must hold no endpoint that 
 about, and after every successful one exactly the endpoints the states hold: zero leaked, zero
 lost. Steps that fail under faults are retried by running `up` again, as a pipeline would.
 
-Bounded to about a minute: the emulator provisions in well under a second and asks for
-Retry-After 0 or 1 s; the provider's own waits (its 5 s polls) are what they are in production.
+Bounded to well under a minute: the emulator provisions in well under a second and asks for
+Retry-After 0 or 1 s, and the provider polls at the contract tier's `huggingface:pollInterval`
+(`endpoint_stack.POLL_INTERVAL`) instead of production's 5 s, so the time goes to lifecycles and
+faults rather than to sleeping. The faster polls also send more requests into the fault mix.
 """
 
 from __future__ import annotations

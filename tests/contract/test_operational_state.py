@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from endpoint_stack import POLL_INTERVAL
 
 from pulumi_huggingface import InferenceEndpoint
 from pulumi_huggingface.emulator import EmulatorServer
@@ -27,7 +28,7 @@ TOKEN = "hf_contract_operational_state"
 NAMESPACE = "emulator-user"
 TYPE = "pulumi-python:dynamic/huggingface:InferenceEndpoint"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-# Short enough that a create is running by the provider's first poll, 5 s after the POST.
+# Short, so that a create is running a poll or two after the POST.
 PROVISION_SECONDS = 0.3
 STATE_CALLS = ("PUT", "pause", "resume", "scale-to-zero")
 
@@ -47,6 +48,7 @@ def server(emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory) -
                 "huggingface:apiUrl": emulator.base_url,
                 "huggingface:hubUrl": emulator.hub_url,
                 "huggingface:namespace": NAMESPACE,
+                "huggingface:pollInterval": POLL_INTERVAL,
             },
             secret_keys=["huggingface:token"],
         )

@@ -16,6 +16,7 @@ import pytest
 from endpoint_stack import (
     CONTRACT_DIR,
     NAMESPACE,
+    POLL_INTERVAL,
     TOKEN,
     RecordingProviderServer,
     as_plain_data,
@@ -127,6 +128,7 @@ def test_a_rejected_token_is_never_quoted(emulator: EmulatorServer) -> None:
                 "huggingface:token": wrong,
                 "huggingface:apiUrl": emulator.base_url,
                 "huggingface:hubUrl": emulator.hub_url,
+                "huggingface:pollInterval": POLL_INTERVAL,
             },
             secret_keys=["huggingface:token"],
         )

@@ -3,6 +3,10 @@
 The program runs under the SDK's mocks (as `pulumi up` would run it), its registrations go through
 the harness's deployment engine to the SDK's provider server, and the provider talks HTTP to the
 emulator on loopback: preview, create, an in-place change, refresh and destroy.
+
+Unlike the rest of the contract tier, this stack leaves `huggingface:pollInterval` unset: the
+provider waits at its default cadence, one GET per endpoint per 5 s as huggingface_hub's `wait()`,
+which is what runs against the real API.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ def emulator() -> Iterator[EmulatorServer]:
 
 @pytest.fixture(scope="module")
 def stack_config(emulator: EmulatorServer) -> dict[str, str]:
+    # No huggingface:pollInterval: the default cadence stays covered end to end.
     return {
         "huggingface:token": TOKEN,
         "huggingface:apiUrl": emulator.base_url,
