@@ -75,15 +75,17 @@ def start_emulator(**settings: Any) -> EmulatorServer:
     return EmulatorServer(token=TOKEN, provision_seconds=PROVISION_SECONDS, **settings)
 
 
-def stack_config(emulator: EmulatorServer) -> dict[str, str]:
+def stack_config(emulator: EmulatorServer, *, poll_interval: str | None = POLL_INTERVAL) -> dict[str, str]:
     """The stack config `pulumi config set` would hold: the token (secret), the emulator's URLs and
-    the emulator's polling cadence."""
-    return {
+    the polling cadence (None leaves `huggingface:pollInterval` unset: the provider's 5 s)."""
+    config = {
         "huggingface:token": TOKEN,
         "huggingface:apiUrl": emulator.base_url,
         "huggingface:hubUrl": emulator.hub_url,
-        "huggingface:pollInterval": POLL_INTERVAL,
     }
+    if poll_interval is not None:
+        config["huggingface:pollInterval"] = poll_interval
+    return config
 
 
 class RecordingProviderServer(ProviderServer):
@@ -124,12 +126,19 @@ class RecordingProviderServer(ProviderServer):
         return answer
 
 
-def start_provider_server(emulator: EmulatorServer, cwd: Path = CONTRACT_DIR) -> RecordingProviderServer:
-    """Start the SDK's provider server (environment scrubbed) and configure it as the engine does."""
+def start_provider_server(
+    emulator: EmulatorServer, cwd: Path = CONTRACT_DIR, *, poll_interval: str | None = POLL_INTERVAL
+) -> RecordingProviderServer:
+    """Start the SDK's provider server (environment scrubbed) and configure it as the engine does.
+
+    A server about to be killed in the middle of a create should poll at the default cadence
+    (``poll_interval=None``): its first poll then comes 5 s after the POST, so the create is surely
+    still waiting when the kill lands, however slow the machine, as it would be against the real API.
+    """
     server = RecordingProviderServer(cwd, project="contract", stack="dev")
     server.start()
     try:
-        server.configure(stack_config(emulator), secret_keys=SECRET_KEYS)
+        server.configure(stack_config(emulator, poll_interval=poll_interval), secret_keys=SECRET_KEYS)
     except BaseException:
         server.close()
         raise

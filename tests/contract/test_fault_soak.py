@@ -18,8 +18,9 @@ lost. Steps that fail under faults are retried by running `up` again, as a pipel
 
 Bounded to well under a minute: the emulator provisions in well under a second and asks for
 Retry-After 0 or 1 s, and the provider polls at the contract tier's `huggingface:pollInterval`
-(`endpoint_stack.POLL_INTERVAL`) instead of production's 5 s, so the time goes to lifecycles and
-faults rather than to sleeping. The faster polls also send more requests into the fault mix.
+(`endpoint_stack.POLL_INTERVAL`) instead of production's 5 s (all but the server killed mid-create,
+whose create must still be waiting when the kill lands), so the time goes to lifecycles and faults
+rather than to sleeping. The faster polls also send more requests into the fault mix.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 import pytest
 from endpoint_stack import (
     BASE_INPUTS,
+    POLL_INTERVAL,
     TYPE,
     RecordingProviderServer,
     program_goals,
@@ -98,12 +100,21 @@ class Figures:
 class Stack:
     """One stack: a namespace of its own, a provider server, a deployment, and its programs."""
 
-    def __init__(self, name: str, emulator: EmulatorServer, figures: Figures) -> None:
+    def __init__(
+        self,
+        name: str,
+        emulator: EmulatorServer,
+        figures: Figures,
+        *,
+        poll_interval: str | None = POLL_INTERVAL,
+    ) -> None:
         self.name = name
         self.namespace = name
         self.emulator = emulator
         self.figures = figures
-        self.servers: list[RecordingProviderServer] = [start_provider_server(emulator)]
+        self.servers: list[RecordingProviderServer] = [
+            start_provider_server(emulator, poll_interval=poll_interval)
+        ]
         self.deployment = Deployment(self.server)
 
     @property
@@ -261,7 +272,12 @@ def test_lifecycles_under_faults_leak_nothing_and_lose_nothing(
     started = time.monotonic()
     figures = Figures()
     with EmulatorServer(token=TOKEN, provision_seconds=(0.1, 0.6), seed=11) as emulator:
-        stacks = [Stack(name, emulator, figures) for name in STACKS]
+        # The first stack's first server is killed mid-create: at the default cadence its create is
+        # surely still waiting when the kill lands. Every other server polls at the tier's cadence.
+        stacks = [
+            Stack(name, emulator, figures, poll_interval=None if index == 0 else POLL_INTERVAL)
+            for index, name in enumerate(STACKS)
+        ]
         try:
             # The kill comes first, before faults, so that exactly the create is interrupted.
             stacks[0].kill_mid_create_and_retry()

@@ -78,7 +78,8 @@ def kill_mid_create(emulator: EmulatorServer, servers: list[RecordingProviderSer
     Returns:
         The id of the endpoint the killed run left.
     """
-    server = start_provider_server(emulator)
+    # At the default cadence: the killed create must still be waiting when the kill lands.
+    server = start_provider_server(emulator, poll_interval=None)
     servers.append(server)
     deployment = Deployment(server)
     outcome: dict[str, BaseException] = {}
