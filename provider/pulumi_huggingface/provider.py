@@ -249,25 +249,6 @@ class InferenceEndpointProvider(ResourceProvider):
         warn: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
-        self._setup(
-            transport=transport,
-            client_factory=client_factory,
-            clock=clock,
-            environ=environ,
-            info=info,
-            warn=warn,
-        )
-
-    def _setup(
-        self,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        client_factory: ClientFactory | None = None,
-        clock: waiting.Clock | None = None,
-        environ: Mapping[str, str] | None = None,
-        info: Callable[[str], None] | None = None,
-        warn: Callable[[str], None] | None = None,
-    ) -> None:
         self._transport = transport
         self._client_factory = client_factory
         self._clock = clock or waiting.Clock()
@@ -291,7 +272,8 @@ class InferenceEndpointProvider(ResourceProvider):
         return {"version": _STATE_VERSION}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._setup()
+        # The pickle is the class reference alone: unpickled, the provider starts as if just built.
+        self.__init__()  # type: ignore[misc]
 
     # --- configuration and the client --------------------------------------------------------
 
