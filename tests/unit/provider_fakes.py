@@ -13,12 +13,15 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pulumi.dynamic import Config, ConfigureRequest
 
+from pulumi_huggingface.emulator import EmulatorApp
+from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.provider import InferenceEndpointProvider
 from pulumi_huggingface.waiting import Clock
 
@@ -346,18 +349,57 @@ def make_provider(
     return provider, info, warn
 
 
+class EmulatedProvider:
+    """A provider on the in-process emulator (`httpx.WSGITransport`) whose sleeps move the emulator's
+    clock, so deadlines and provisioning pass without wall time.
+
+    Attributes:
+        app: The emulator.
+        provider: The provider, not yet configured (see `configure_stack`).
+        now: The fake time in seconds, advanced only by the provider's sleeps.
+        info: The provider's progress and warning lines.
+    """
+
+    def __init__(self, app: EmulatorApp, *, environ: dict[str, str] | None = None) -> None:
+        self.app = app
+        self.now = 0.0
+        self.info: list[str] = []
+        self.provider = InferenceEndpointProvider(
+            transport=EmulatorTransport(app),
+            clock=Clock(now=lambda: self.now, sleep=self.sleep),
+            environ=environ or {},
+            info=self.info.append,
+            warn=self.info.append,
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.app.advance_clock(seconds)
+
+    def configure_stack(self, config: Mapping[str, str]) -> None:
+        """Configure the provider as `pulumi up` does, with `config` as the stack config."""
+        self.provider.configure(ConfigureRequest(Config(raw_config=dict(config), project_name="p")))
+
+
+# A small CPU endpoint that both `CATALOGUE` and the emulator offer: the model and hardware of
+# every provider test that does not vary them.
+SMALL_CPU_ENDPOINT: Mapping[str, Any] = {
+    "repository": "openai-community/gpt2",
+    "framework": "pytorch",
+    "task": "text-generation",
+    "accelerator": "cpu",
+    "instance_size": "x2",
+    "instance_type": "intel-icl",
+    "vendor": "aws",
+    "region": "us-east-1",
+}
+
+
 def base_inputs(**overrides: Any) -> dict[str, Any]:
     """Valid inputs for a small CPU endpoint, as the resource sends them (before check)."""
     inputs: dict[str, Any] = {
         "__resource_name": "quickstart",
-        "repository": "openai-community/gpt2",
-        "framework": "pytorch",
-        "task": "text-generation",
-        "accelerator": "cpu",
-        "instance_size": "x2",
-        "instance_type": "intel-icl",
-        "vendor": "aws",
-        "region": "us-east-1",
+        **SMALL_CPU_ENDPOINT,
         "min_replica": 0,
         "max_replica": 1,
         "scale_to_zero_timeout": 15,

@@ -14,7 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from provider_fakes import NAMESPACE, FakeApi, base_inputs, make_provider
+from provider_fakes import (
+    NAMESPACE,
+    SMALL_CPU_ENDPOINT,
+    EmulatedProvider,
+    FakeApi,
+    base_inputs,
+    make_provider,
+)
 from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_huggingface.client import EndpointsClient
@@ -38,39 +45,19 @@ def app() -> Iterator[EmulatorApp]:
     app.close()
 
 
-class Harness:
+class Harness(EmulatedProvider):
     """A provider wired to the emulator, its progress lines, and a plain client for setting scenes."""
 
     def __init__(self, app: EmulatorApp) -> None:
-        self.app = app
-        self.info: list[str] = []
-        self.now = 0.0
-        self.provider = InferenceEndpointProvider(
-            transport=EmulatorTransport(app),
-            clock=Clock(now=lambda: self.now, sleep=self.sleep),
-            environ={},
-            info=self.info.append,
-            warn=self.info.append,
-        )
-        self.provider.configure(ConfigureRequest(Config(raw_config=CONFIG, project_name="p")))
+        super().__init__(app)
+        self.configure_stack(CONFIG)
         self.client = EndpointsClient(token=TOKEN, api_url=API, transport=EmulatorTransport(app))
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.app.advance_clock(seconds)
 
     def checked(self, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
         news = {
             "__resource_name": "safe",
             "name": "safe-ep",
-            "repository": "openai-community/gpt2",
-            "framework": "pytorch",
-            "task": "text-generation",
-            "accelerator": "cpu",
-            "instance_size": "x2",
-            "instance_type": "intel-icl",
-            "vendor": "aws",
-            "region": "us-east-1",
+            **SMALL_CPU_ENDPOINT,
             "timeouts": {"create": "10m", "delete": "5m"},
             **overrides,
         }

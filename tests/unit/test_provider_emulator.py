@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from provider_fakes import EmulatedProvider, base_inputs
 
 from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.provider import InferenceEndpointProvider
-from pulumi_huggingface.waiting import Clock
 
 TOKEN = "hf_emulator_unit_token"
 CONFIG = {
@@ -27,43 +26,15 @@ def app() -> EmulatorApp:
 
 @pytest.fixture
 def provider(app: EmulatorApp) -> InferenceEndpointProvider:
-    from pulumi.dynamic import Config, ConfigureRequest
-
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-        app.advance_clock(seconds)
-
-    provider = InferenceEndpointProvider(
-        transport=EmulatorTransport(app),
-        clock=Clock(now=lambda: now[0], sleep=sleep),
-        environ={},
-        info=lambda _: None,
-    )
-    provider.configure(ConfigureRequest(Config(raw_config=CONFIG, project_name="p")))
-    return provider
+    emulated = EmulatedProvider(app)
+    emulated.configure_stack(CONFIG)
+    return emulated.provider
 
 
 def inputs(
     provider: InferenceEndpointProvider, olds: dict[str, Any] | None = None, **overrides: Any
 ) -> dict[str, Any]:
-    news = {
-        "__resource_name": "emu",
-        "name": "emu-chat",
-        "repository": "openai-community/gpt2",
-        "framework": "pytorch",
-        "task": "text-generation",
-        "accelerator": "cpu",
-        "instance_size": "x2",
-        "instance_type": "intel-icl",
-        "vendor": "aws",
-        "region": "us-east-1",
-        "min_replica": 0,
-        "max_replica": 1,
-        "scale_to_zero_timeout": 15,
-        **overrides,
-    }
+    news = base_inputs(__resource_name="emu", name="emu-chat", **overrides)
     result = provider.check(olds or {}, news)
     assert result.failures == []
     return result.inputs

@@ -9,12 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from provider_fakes import SMALL_CPU_ENDPOINT, EmulatedProvider
 
 from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.errors import ConfigurationError
-from pulumi_huggingface.provider import InferenceEndpointProvider
-from pulumi_huggingface.waiting import Clock
 
 TOKEN = "hf_poll_interval_token"
 CONFIG = {
@@ -27,27 +25,17 @@ PROVISION_SECONDS = 11.0
 GET_ROUTE = "GET /v2/endpoint/{namespace}/{name}"
 
 
-class Run:
+class Run(EmulatedProvider):
     """A provider on the emulator and a fake clock that the provider's sleeps advance."""
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
-        self.app = EmulatorApp(token=TOKEN, user="emulator-user", provision_seconds=PROVISION_SECONDS)
-        self.now = 0.0
-        self.provider = InferenceEndpointProvider(
-            transport=EmulatorTransport(self.app),
-            clock=Clock(now=lambda: self.now, sleep=self._sleep),
-            environ=environ or {},
-            info=lambda _: None,
+        super().__init__(
+            EmulatorApp(token=TOKEN, user="emulator-user", provision_seconds=PROVISION_SECONDS),
+            environ=environ,
         )
 
-    def _sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.app.advance_clock(seconds)
-
     def configure(self, **extra: str) -> None:
-        from pulumi.dynamic import Config, ConfigureRequest
-
-        self.provider.configure(ConfigureRequest(Config(raw_config={**CONFIG, **extra}, project_name="p")))
+        self.configure_stack({**CONFIG, **extra})
 
     def create(self, name: str) -> tuple[float, int]:
         """Create an endpoint; return the fake seconds the create took and the GETs it sent."""
@@ -62,18 +50,7 @@ class Run:
 
 
 def inputs(name: str) -> dict[str, Any]:
-    return {
-        "__resource_name": name,
-        "name": name,
-        "repository": "openai-community/gpt2",
-        "framework": "pytorch",
-        "task": "text-generation",
-        "accelerator": "cpu",
-        "instance_size": "x2",
-        "instance_type": "intel-icl",
-        "vendor": "aws",
-        "region": "us-east-1",
-    }
+    return {"__resource_name": name, "name": name, **SMALL_CPU_ENDPOINT}
 
 
 def test_without_the_setting_a_create_polls_every_five_seconds_like_hub_wait() -> None:
