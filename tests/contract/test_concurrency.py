@@ -19,51 +19,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from endpoint_stack import POLL_INTERVAL
-from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime import rpc
+from endpoint_stack import BASE_INPUTS, NAMESPACE, SECRET_KEYS, TOKEN, stack_config
 
+from conftest import provider_input
 from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.provider import InferenceEndpointProvider
 from pulumi_huggingface.testing import ProviderServer, make_urn
 
 pytestmark = pytest.mark.contract
 
-TOKEN = "hf_contract_concurrency"
-NAMESPACE = "emulator-user"
 TYPE = "huggingface:index:InferenceEndpoint"
 COUNT = 8
 PROVISION_SECONDS = 3.0
 
 
 def endpoint_inputs(name: str) -> dict[str, Any]:
-    return {
-        "__provider": rpc.wrap_rpc_secret(serialize_provider(InferenceEndpointProvider())),
-        "name": name,
-        "repository": "openai-community/gpt2",
-        "framework": "pytorch",
-        "task": "text-generation",
-        "accelerator": "cpu",
-        "instance_size": "x2",
-        "instance_type": "intel-icl",
-        "vendor": "aws",
-        "region": "us-east-1",
-    }
+    return {**provider_input(InferenceEndpointProvider()), **BASE_INPUTS, "name": name}
 
 
 def create_all(emulator: EmulatorServer, server: ProviderServer, names: list[str]) -> list[dict[str, Any]]:
     """Configure the server as `pulumi up` does, Check and Create every endpoint at once, and return
     what the emulator saw of each."""
-    server.configure(
-        {
-            "huggingface:token": TOKEN,
-            "huggingface:apiUrl": emulator.base_url,
-            "huggingface:hubUrl": emulator.hub_url,
-            "huggingface:namespace": NAMESPACE,
-            "huggingface:pollInterval": POLL_INTERVAL,
-        },
-        secret_keys=["huggingface:token"],
-    )
+    server.configure({**stack_config(emulator), "huggingface:namespace": NAMESPACE}, secret_keys=SECRET_KEYS)
 
     def create(name: str) -> str:
         urn = make_urn(TYPE, name)
