@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 import grpc
 from google.protobuf import empty_pb2
@@ -173,6 +173,17 @@ def urn_type(urn: str) -> str:
 def urn_name(urn: str) -> str:
     """Return the logical name of a URN."""
     return "::".join(urn.split("::")[3:])
+
+
+class _ResourceFields(TypedDict):
+    urn: str
+    name: str
+    type: str
+
+
+def _resource_fields(urn: str) -> _ResourceFields:
+    """The fields by which every resource request names its resource: the URN and its name and type."""
+    return {"urn": urn, "name": urn_name(urn), "type": urn_type(urn)}
 
 
 def _config_string(value: Any) -> str:
@@ -557,9 +568,7 @@ class ProviderServer:
         response = self._call(
             "Check",
             provider_pb2.CheckRequest(
-                urn=urn,
-                name=urn_name(urn),
-                type=urn_type(urn),
+                **_resource_fields(urn),
                 olds=self._outgoing(olds, keep_unknowns=preview),
                 news=self._outgoing(news, keep_unknowns=preview),
                 randomSeed=secrets.token_bytes(32),
@@ -596,9 +605,7 @@ class ProviderServer:
             "Diff",
             provider_pb2.DiffRequest(
                 id=id,
-                urn=urn,
-                name=urn_name(urn),
-                type=urn_type(urn),
+                **_resource_fields(urn),
                 olds=self._outgoing(olds, keep_unknowns=preview),
                 news=self._outgoing(news, keep_unknowns=preview),
                 old_inputs=self._outgoing(old_inputs, keep_unknowns=preview),
@@ -628,9 +635,7 @@ class ProviderServer:
         response = self._call(
             "Create",
             provider_pb2.CreateRequest(
-                urn=urn,
-                name=urn_name(urn),
-                type=urn_type(urn),
+                **_resource_fields(urn),
                 properties=self._outgoing(props, keep_unknowns=False),
                 timeout=timeout,
                 preview=False,
@@ -655,9 +660,7 @@ class ProviderServer:
             "Read",
             provider_pb2.ReadRequest(
                 id=id,
-                urn=urn,
-                name=urn_name(urn),
-                type=urn_type(urn),
+                **_resource_fields(urn),
                 properties=self._outgoing(props, keep_unknowns=False),
                 inputs=self._outgoing(inputs, keep_unknowns=False) if inputs is not None else None,
             ),
@@ -697,9 +700,7 @@ class ProviderServer:
             "Update",
             provider_pb2.UpdateRequest(
                 id=id,
-                urn=urn,
-                name=urn_name(urn),
-                type=urn_type(urn),
+                **_resource_fields(urn),
                 olds=self._outgoing(olds, keep_unknowns=False),
                 news=self._outgoing(news, keep_unknowns=False),
                 old_inputs=self._outgoing(old_inputs, keep_unknowns=False),
@@ -732,9 +733,7 @@ class ProviderServer:
             "Delete",
             provider_pb2.DeleteRequest(
                 id=id,
-                urn=urn,
-                name=urn_name(urn),
-                type=urn_type(urn),
+                **_resource_fields(urn),
                 properties=self._outgoing(props, keep_unknowns=False),
                 old_inputs=self._outgoing(old_inputs, keep_unknowns=False),
                 timeout=timeout,
