@@ -291,18 +291,7 @@ class EndpointFailedError(HuggingFaceError):
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            _rebuild,
-            (
-                type(self),
-                {
-                    "namespace": self.namespace,
-                    "name": self.name,
-                    "state": self.state,
-                    "server_message": self.server_message,
-                },
-            ),
-        )
+        return _reduce_by_keywords(self, "namespace", "name", "state", "server_message")
 
 
 class DeadlineExceededError(HuggingFaceError):
@@ -328,18 +317,7 @@ class DeadlineExceededError(HuggingFaceError):
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            _rebuild,
-            (
-                type(self),
-                {
-                    "namespace": self.namespace,
-                    "name": self.name,
-                    "last_state": self.last_state,
-                    "waited_seconds": self.waited_seconds,
-                },
-            ),
-        )
+        return _reduce_by_keywords(self, "namespace", "name", "last_state", "waited_seconds")
 
 
 _STATUS_CLASSES: dict[int, type[ApiError]] = {
@@ -560,6 +538,12 @@ def _seconds(value: float) -> str:
 
 def _rebuild(cls: type[Exception], state: dict[str, Any]) -> Exception:
     return cls(**state)
+
+
+def _reduce_by_keywords(error: Exception, *keywords: str) -> tuple[Any, ...]:
+    # Like `ApiError.__reduce__`: a keyword-only constructor defeats Exception's default pickling,
+    # so the error is rebuilt from the attributes named like its constructor's keywords.
+    return (_rebuild, (type(error), {keyword: getattr(error, keyword) for keyword in keywords}))
 
 
 def _rebuild_transport(
