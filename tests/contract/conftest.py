@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import toy_providers
+from endpoint_stack import EmulatorApi, RecordingProviderServer, serve, start_emulator
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
+from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.testing import ProviderServer
 
 CONTRACT_DIR = Path(__file__).resolve().parent
@@ -55,3 +57,30 @@ def toy_server(toy_store: Path) -> Iterator[ProviderServer]:
 def file_backed() -> dict[str, object]:
     """The `__provider` input of `FileBackedProvider`."""
     return provider_input(toy_providers.FileBackedProvider())
+
+
+# The endpoint scenarios' defaults: one emulator with its default switches and one provider server
+# per module. A module that needs another emulator defines its own `emulator`, and these follow it.
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatorServer]:
+    """The module's emulator on loopback, with the default switches."""
+    with start_emulator() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def server(emulator: EmulatorServer) -> Iterator[RecordingProviderServer]:
+    """The module's provider server, configured for `emulator` as `pulumi up` does."""
+    yield from serve(emulator)
+
+
+@pytest.fixture
+def api(emulator: EmulatorServer) -> Iterator[EmulatorApi]:
+    """Plain HTTP against the module's emulator, closed after the test."""
+    client = EmulatorApi(emulator)
+    try:
+        yield client
+    finally:
+        client.close()

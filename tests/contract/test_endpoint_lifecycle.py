@@ -8,7 +8,6 @@ emulator. One emulator and one provider server serve the module; each scenario h
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -26,8 +25,6 @@ from endpoint_stack import (
     only_resource,
     plain,
     program_goals,
-    serve,
-    start_emulator,
 )
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
@@ -37,26 +34,6 @@ from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.testing import Deployment, StepOp
 
 pytestmark = pytest.mark.contract
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with start_emulator() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def server(emulator: EmulatorServer) -> Iterator[RecordingProviderServer]:
-    yield from serve(emulator)
-
-
-@pytest.fixture
-def api(emulator: EmulatorServer) -> Iterator[EmulatorApi]:
-    client = EmulatorApi(emulator)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def test_create_update_in_place_refresh_replace_and_delete(

@@ -21,8 +21,6 @@ from endpoint_stack import (
     goals,
     only_resource,
     plain,
-    serve,
-    start_emulator,
 )
 
 from pulumi_huggingface.emulator import EmulatorServer
@@ -41,26 +39,6 @@ SWITCHES: dict[str, dict[str, Any]] = {
     "accelerator-switch-allowed": {"accelerator_switch": "allow"},
     "revision-as-sent": {"revision_readback": "as_sent"},
 }
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with start_emulator() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def server(emulator: EmulatorServer) -> Iterator[RecordingProviderServer]:
-    yield from serve(emulator)
-
-
-@pytest.fixture
-def api(emulator: EmulatorServer) -> Iterator[EmulatorApi]:
-    client = EmulatorApi(emulator)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture(params=sorted(SWITCHES))

@@ -8,7 +8,6 @@ stops validating, stops creating, or drifts from the API's schema fails here, no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,6 @@ from endpoint_stack import (
     RecordingProviderServer,
     leaks,
     stack_config,
-    start_emulator,
 )
 
 from pulumi_huggingface.emulator import EmulatorServer
@@ -62,12 +60,6 @@ def project_name(project: str) -> str:
     folder = REPO_ROOT if project == "." else EXAMPLES / project
     name: str = yaml.safe_load((folder / "Pulumi.yaml").read_text())["name"]
     return name
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with start_emulator() as server:
-        yield server
 
 
 def test_every_example_and_the_root_project_are_covered() -> None:

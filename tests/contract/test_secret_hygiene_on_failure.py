@@ -22,7 +22,6 @@ from endpoint_stack import (
     as_plain_data,
     exposed,
     goals,
-    start_emulator,
     start_provider_server,
 )
 
@@ -32,12 +31,6 @@ from pulumi_huggingface.testing import Deployment, DeploymentError, ProviderServ
 pytestmark = pytest.mark.contract
 
 SECRETS = {"API_KEY": "sk-Fail93kQz", "password": "pw-Fail27xLm"}
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with start_emulator() as emulator:
-        yield emulator
 
 
 @pytest.fixture
