@@ -156,22 +156,7 @@ class FakeApi:
 
     def seed(self, name: str, namespace: str = NAMESPACE, **overrides: Any) -> dict[str, Any]:
         """Create a running endpoint directly, as if made outside Pulumi."""
-        body = {
-            "name": name,
-            "type": "authenticated",
-            "provider": {"vendor": "aws", "region": "us-east-1"},
-            "compute": {
-                "accelerator": "cpu",
-                "instanceType": "intel-icl",
-                "instanceSize": "x2",
-                "scaling": {"minReplica": 1, "maxReplica": 1},
-            },
-            "model": {
-                "repository": "openai-community/gpt2",
-                "framework": "pytorch",
-                "image": {"huggingface": {}},
-            },
-        }
+        body = endpoint_body(name)
         body.update(overrides)
         self._store(namespace, body, state="running")
         return self.render(namespace, name)
@@ -393,6 +378,26 @@ SMALL_CPU_ENDPOINT: Mapping[str, Any] = {
     "vendor": "aws",
     "region": "us-east-1",
 }
+
+
+def endpoint_body(name: str) -> dict[str, Any]:
+    """A create body for a small CPU endpoint, in the API's JSON (as made outside Pulumi)."""
+    return {
+        "name": name,
+        "type": "authenticated",
+        "provider": {"vendor": "aws", "region": "us-east-1"},
+        "compute": {
+            "accelerator": "cpu",
+            "instanceType": "intel-icl",
+            "instanceSize": "x2",
+            "scaling": {"minReplica": 1, "maxReplica": 1},
+        },
+        "model": {
+            "repository": "openai-community/gpt2",
+            "framework": "pytorch",
+            "image": {"huggingface": {}},
+        },
+    }
 
 
 def base_inputs(**overrides: Any) -> dict[str, Any]:

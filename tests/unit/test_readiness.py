@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from provider_fakes import endpoint_body
 
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.emulator import EmulatorApp
@@ -738,7 +739,7 @@ def test_waits_end_when_the_emulator_reports_running_within_the_request_budget(
         token="hf_readiness", api_url="http://emulator/v2", transport=app.transport()
     ) as client:
         for name in names:
-            client.create_endpoint(NS, _emulator_body(name))
+            client.create_endpoint(NS, endpoint_body(name))
         app.reset_request_counts()
         watcher = EndpointWatcher(client, NS, clock=fake_time.clock, sleep=sleep)
         with fake_time.hold():
@@ -763,23 +764,3 @@ def test_waits_end_when_the_emulator_reports_running_within_the_request_budget(
     assert requests["GET /v2/endpoint/{namespace}"] >= 2
     # Earned: one request per 5 s of each wait; overdrawn by at most the first list's second page.
     assert sum(requests.values()) <= sum(fake for _, fake in accepted.values()) / 5.0 + 1
-
-
-def _emulator_body(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "type": "authenticated",
-        "provider": {"vendor": "aws", "region": "us-east-1"},
-        "compute": {
-            "accelerator": "cpu",
-            "instanceType": "intel-icl",
-            "instanceSize": "x2",
-            "scaling": {"minReplica": 1, "maxReplica": 1},
-        },
-        "model": {
-            "repository": "openai-community/gpt2",
-            "framework": "pytorch",
-            "task": "text-generation",
-            "image": {"huggingface": {}},
-        },
-    }
