@@ -108,9 +108,27 @@ class _Origin(enum.Enum):
     """Where the endpoint a create continues with came from."""
 
     CREATED = "created"  # the POST made it just now
-    RECOVERED = "recovered"  # it carries this resource's owner tag: an earlier attempt made it
+    # It carries this create's owner tag and appeared after one of this call's POSTs lost its
+    # answer: that POST made it.
+    RECOVERED = "recovered"
+    # It carries this create's owner tag but was there before this call's first POST: an earlier
+    # attempt of the same create (the plugin died) made it, or took it over and retagged it.
+    REPLAYED = "replayed"
     TAKEN_OVER = "taken over"  # it carries this resource's identity tag: an earlier run left it
     ADOPTED = "adopted"  # someone else's, taken over because adopt_existing is set
+
+    @property
+    def made_by_this_call(self) -> bool:
+        """Whether a POST of this very call made the endpoint: only then may a failure delete it."""
+        return self in (_Origin.CREATED, _Origin.RECOVERED)
+
+
+# How the error of a failed create describes an endpoint it found and leaves in place.
+_FOUND_BECAUSE: Final = {
+    _Origin.REPLAYED: "an earlier attempt of this same create made it",
+    _Origin.TAKEN_OVER: "it was taken over by this resource's identity tag",
+    _Origin.ADOPTED: "it was adopted, as adopt_existing=True asks",
+}
 
 
 class _StateSightings:
@@ -158,6 +176,11 @@ class EndpointOperationError(HuggingFaceError):
     A name already taken, hardware the catalogue does not offer, a create whose outcome cannot be
     established. The message names the endpoint and the next step.
     """
+
+
+class _DeclaredOtherwise(EndpointOperationError):
+    """A found endpoint differs in inputs that cannot change in place: nothing was sent to it, and
+    the message already says what to do with it."""
 
 
 ClientFactory = Callable[[Settings], "EndpointsClient"]
@@ -522,11 +545,13 @@ class InferenceEndpointProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create the endpoint (or take over one this resource already made) and wait until it settles.
 
-        Transactional, because the engine keeps nothing of a create that raises: when this raises,
-        no endpoint made by this call is left behind, or the message names the one that is and how
-        to remove it. An endpoint under the name that carries this resource's owner tag (one an
-        interrupted create of the same inputs left) or its identity tag (one an earlier, failed or
-        interrupted run of the same resource left) is taken over instead of failing on its name.
+        Transactional for what it makes, because the engine keeps nothing of a create that raises:
+        when this raises, no endpoint made by this call's POST is left behind, or the message names
+        the one that is and how to remove it. An endpoint under the name that carries this
+        resource's owner tag (one an interrupted attempt of the same create left) or its identity
+        tag (one an earlier, failed or interrupted run of the same resource left) is taken over
+        instead of failing on its name; such an endpoint, like an adopted one, is never deleted:
+        if converging it fails, it stays, and the message says in what state and what to do.
         Before an autonamed create, endpoints an earlier run of the resource left under other
         names are reported, since they cannot be taken over under the new name.
         """
@@ -548,16 +573,25 @@ class InferenceEndpointProvider(ResourceProvider):
             existing = self._find(client, namespace, name) if adopt else None
             if existing is not None:
                 endpoint, origin = existing, self._claim(existing, namespace, name, props, adopt=True)
+                if origin is _Origin.RECOVERED:
+                    # Found before this call sent any POST: an earlier attempt's.
+                    origin = _Origin.REPLAYED
             else:
                 if "name" in _strings(props.get(INTERNAL_DEFAULTS)):
                     self._report_orphans(client, namespace, name, props)
                 endpoint, origin = self._post(client, namespace, name, props, deadline, adopt=adopt)
-            if origin is _Origin.ADOPTED:
-                settled = self._adopt(client, namespace, name, props, endpoint, deadline, progress)
-            else:
-                settled = self._settle_ours(
-                    client, namespace, name, props, endpoint, origin, timeouts, deadline, progress
-                )
+            try:
+                settled = self._settle(client, namespace, name, props, endpoint, origin, deadline, progress)
+            except Exception as exc:
+                # The engine keeps nothing of a create that raises. An endpoint this call made would
+                # be billed and known to no state: it is removed, or the error says what is left. One
+                # it found is not this call's to delete (it may serve someone, and the identity tag
+                # cannot tell two backends' stacks apart): it stays, and the error says so.
+                if origin.made_by_this_call:
+                    self._clean_up_failed_create(client, namespace, name, exc, timeouts, progress)
+                elif not isinstance(exc, _DeclaredOtherwise):
+                    self._leave_in_place(client, namespace, name, exc, origin)
+                raise
             outs = self._outputs(namespace, props, settled, applied=True)
             return CreateResult(f"{namespace}/{name}", self._scrub_outputs(outs, scrub))
 
@@ -657,7 +691,11 @@ class InferenceEndpointProvider(ResourceProvider):
                 if existing is None:
                     held_since = self._wait_for_held_name(exc, namespace, name, deadline, held_since)
                     continue
-                return existing, self._claim(existing, namespace, name, props, adopt=adopt)
+                origin = self._claim(existing, namespace, name, props, adopt=adopt)
+                if origin is _Origin.RECOVERED and not lost_answers:
+                    # No POST of this call can have made it: an earlier attempt of this create did.
+                    origin = _Origin.REPLAYED
+                return existing, origin
             except (ServerError, TransportError, UnexpectedResponseError) as exc:
                 if isinstance(exc, TransportError) and not exc.request_may_have_reached_server:
                     raise
@@ -819,7 +857,7 @@ class InferenceEndpointProvider(ResourceProvider):
         self._clock.sleep(_NAME_RELEASE_GAP_SECONDS)
         return started
 
-    def _settle_ours(
+    def _settle(
         self,
         client: EndpointsClient,
         namespace: str,
@@ -827,12 +865,12 @@ class InferenceEndpointProvider(ResourceProvider):
         props: Mapping[str, Any],
         endpoint: Mapping[str, Any],
         origin: _Origin,
-        timeouts: Mapping[str, float],
         deadline: waiting.Deadline,
         progress: Callable[[str], None],
     ) -> dict[str, Any]:
-        """Bring an endpoint this resource made to its declared state; on any failure remove it, or say
-        what is left."""
+        """Bring the endpoint the create continues with to its declared configuration and state."""
+        if origin is _Origin.ADOPTED:
+            return self._adopt(client, namespace, name, props, endpoint, deadline, progress)
         target = props.get("desired_state") or schema.RUNNING
         if target == schema.PAUSED:
             # The API has no "create paused": pausing as soon as the POST is accepted is the least
@@ -843,29 +881,49 @@ class InferenceEndpointProvider(ResourceProvider):
                 "its model is not deployed until it is resumed, so a model or image that cannot load "
                 "shows then."
             )
+        if origin is not _Origin.CREATED:
+            # Converge anyway: it costs nothing when nothing differs, and an endpoint an earlier
+            # run left may have been made from other inputs (and carries that run's token).
+            return self._converge(client, namespace, name, props, endpoint, deadline, progress, retag=True)
+        return transitions.converge(
+            client,
+            namespace,
+            name,
+            target=target,
+            min_replica=props.get("min_replica"),
+            payload={},
+            current=endpoint,
+            deadline=deadline,
+            on_progress=progress,
+        )
+
+    def _leave_in_place(
+        self, client: EndpointsClient, namespace: str, name: str, exc: Exception, origin: _Origin
+    ) -> None:
+        """Add to a failed create's error what happened to the endpoint it found and did not delete."""
         try:
-            if origin in (_Origin.RECOVERED, _Origin.TAKEN_OVER):
-                # Converge anyway: it costs nothing when nothing differs, and an endpoint an earlier
-                # run left may have been made from other inputs (and carries that run's token).
-                return self._converge(
-                    client, namespace, name, props, endpoint, deadline, progress, retag=True
-                )
-            return transitions.converge(
-                client,
-                namespace,
-                name,
-                target=target,
-                min_replica=props.get("min_replica"),
-                payload={},
-                current=endpoint,
-                deadline=deadline,
-                on_progress=progress,
-            )
-        except Exception as exc:
-            # The engine keeps nothing of a create that raises: an endpoint left now would be billed
-            # and known to no state, so remove it, or say exactly what is left.
-            self._clean_up_failed_create(client, namespace, name, exc, timeouts, progress)
-            raise
+            live = self._find(client, namespace, name)
+        except HuggingFaceError as read_exc:
+            now = f"its state could not be read ({read_exc})"
+        else:
+            state = _status_of(live).get("state") if live is not None else None
+            now = f"it is {state}" if isinstance(state, str) else "it is in an unknown state"
+            if live is None:
+                now = "it no longer exists"
+        again = (
+            "run `pulumi up` again to adopt it once more"
+            if origin is _Origin.ADOPTED
+            else "run `pulumi up` again to take it over once more"
+        )
+        note = (
+            f"The endpoint {namespace}/{name} existed before this create ({_FOUND_BECAUSE[origin]}) "
+            f"and was left in place: {now}, and no Pulumi state records it. Fix what the error names "
+            f"and {again}; if nothing should own it, delete it "
+            f"(`hf endpoints delete {name} --namespace {namespace}`, or "
+            f"https://endpoints.huggingface.co/{namespace}/endpoints/{name}); it is billed while it "
+            "runs."
+        )
+        exc.args = (f"{exc} {note}",)
 
     def _clean_up_failed_create(
         self,
@@ -1008,14 +1066,20 @@ class InferenceEndpointProvider(ResourceProvider):
         if fixed:
             details = ", ".join(f"{key} is {current.get(key)!r} there" for key in fixed)
             if retag:
-                # This resource's own endpoint from an earlier run, declared otherwise since: the
-                # failed create deletes it (see `_settle_ours`), so the next run creates it anew.
-                raise EndpointOperationError(
-                    f"Cannot take over inference endpoint {namespace}/{name}, which an earlier run of this "
-                    f"resource left: {details}, and the program declares otherwise; these cannot change "
-                    "in place. Once it is gone, run `pulumi up` again to create it as declared."
+                # An earlier run of this resource left it, declared otherwise since; or another
+                # stack of the same names on another backend runs it (the identity cannot tell).
+                # Deleting it is the user's call, never this create's.
+                raise _DeclaredOtherwise(
+                    f"Cannot take over inference endpoint {namespace}/{name}, which carries this "
+                    f"resource's identity tag: {details}, and the program declares otherwise; these "
+                    "cannot change in place. An earlier `pulumi up` of this resource was probably "
+                    "interrupted after creating it, though a stack of the same organization, project, "
+                    "stack and resource names on another backend would carry the same tag. If no "
+                    "stack's state holds it, delete it "
+                    f"(`hf endpoints delete {name} --namespace {namespace}`) and run `pulumi up` again "
+                    "to create it as declared; otherwise declare its values, or choose another name."
                 )
-            raise EndpointOperationError(
+            raise _DeclaredOtherwise(
                 f"Cannot adopt inference endpoint {namespace}/{name}: {details}, and the program declares "
                 "otherwise; these cannot change in place. Declare the existing values, "
                 "or choose another name."
