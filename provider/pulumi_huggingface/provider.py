@@ -567,7 +567,7 @@ class InferenceEndpointProvider(ResourceProvider):
             timeouts = validation.resolve_timeouts(props.get("timeouts"))
             deadline = waiting.Deadline(timeouts["create"], self._clock)
             progress = self._progress(scrub)
-            self._check_hardware(client, namespace, props)
+            self._check_hardware(client, namespace, props, scrub)
 
             adopt = bool(props.get("adopt_existing"))
             existing = self._find(client, namespace, name) if adopt else None
@@ -578,7 +578,7 @@ class InferenceEndpointProvider(ResourceProvider):
                     origin = _Origin.REPLAYED
             else:
                 if "name" in _strings(props.get(INTERNAL_DEFAULTS)):
-                    self._report_orphans(client, namespace, name, props)
+                    self._report_orphans(client, namespace, name, props, scrub)
                 endpoint, origin = self._post(client, namespace, name, props, deadline, adopt=adopt)
             try:
                 settled = self._settle(client, namespace, name, props, endpoint, origin, deadline, progress)
@@ -613,7 +613,7 @@ class InferenceEndpointProvider(ResourceProvider):
         return isinstance(identity, str) and f"{namespace}/{name}" in self._sightings.ids(identity)
 
     def _report_orphans(
-        self, client: EndpointsClient, namespace: str, name: str, props: Mapping[str, Any]
+        self, client: EndpointsClient, namespace: str, name: str, props: Mapping[str, Any], scrub: _Scrubber
     ) -> None:
         """Warn about endpoints an earlier, interrupted run of this resource left under other autonames.
 
@@ -633,8 +633,10 @@ class InferenceEndpointProvider(ResourceProvider):
             raise
         except HuggingFaceError as exc:
             self._warn(
-                f"huggingface: could not look for endpoints an interrupted run of this resource may have "
-                f"left in {namespace} ({exc}); creating {namespace}/{name} anyway"
+                scrub(
+                    f"huggingface: could not look for endpoints an interrupted run of this resource may "
+                    f"have left in {namespace} ({exc}); creating {namespace}/{name} anyway"
+                )
             )
             return
         resource = props.get(INTERNAL_RESOURCE_NAME)
@@ -1005,7 +1007,8 @@ class InferenceEndpointProvider(ResourceProvider):
                 f"its current change (see https://endpoints.huggingface.co/{namespace}/endpoints/{name}), "
                 f"then run again; raise timeouts['{action}'] if changes take longer."
             ) from None
-        self._info(
+        # Through the scrubbing progress sink: the server's message may quote what was sent.
+        progress(
             f"huggingface: endpoint {namespace}/{name} is busy ({exc.server_message or 'conflict'}): "
             f"waiting for it to settle before retrying the {action}"
         )
@@ -1142,7 +1145,9 @@ class InferenceEndpointProvider(ResourceProvider):
             outs["status_message"] = scrub(message)
         return outs
 
-    def _check_hardware(self, client: EndpointsClient, namespace: str, props: Mapping[str, Any]) -> None:
+    def _check_hardware(
+        self, client: EndpointsClient, namespace: str, props: Mapping[str, Any], scrub: _Scrubber
+    ) -> None:
         """Refuse hardware the namespace's catalogue does not offer, listing what it does offer."""
         try:
             catalogue = client.list_hardware(namespace)
@@ -1150,8 +1155,10 @@ class InferenceEndpointProvider(ResourceProvider):
             raise
         except HuggingFaceError as exc:
             self._warn(
-                f"huggingface: could not read the hardware catalogue of {namespace} ({exc}); "
-                "the API checks it"
+                scrub(
+                    f"huggingface: could not read the hardware catalogue of {namespace} ({exc}); "
+                    "the API checks it"
+                )
             )
             return
         vendor, region = props.get("vendor"), props.get("region")
@@ -1224,7 +1231,7 @@ class InferenceEndpointProvider(ResourceProvider):
             timeouts = validation.resolve_timeouts(news.get("timeouts"))
             deadline = waiting.Deadline(timeouts["update"], self._clock)
             if {"accelerator", "instance_type", "instance_size"} & set(changed):
-                self._check_hardware(client, namespace, news)
+                self._check_hardware(client, namespace, news, scrub)
             progress = self._progress(scrub)
             # Every update ends in the declared operational state, not only one that changes it: a
             # PUT must never leave a paused endpoint running, nor wait for a running one forever.
