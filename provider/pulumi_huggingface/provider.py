@@ -25,7 +25,7 @@ import os
 import re
 import secrets as random_source
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import pulumi
@@ -209,23 +209,58 @@ def _plain(value: Any) -> Any:
 class _Scrubber:
     """Blanks out the token and a resource's secret, credential and env values from text.
 
+    Values are blanked, not the names they happen to occur in: an occurrence lying inside one of
+    the resource's names (its endpoint name, namespace, repository, hardware) is kept, so an env
+    value "2" leaves ``my-app-2-3y`` whole. Those names are public inputs, so keeping them reveals
+    nothing the state does not hold in plain text.
+
     Args:
         values: The resource's values to hide.
         token: Returns the token once known (the client is built lazily, mid-call).
+        names: The resource's names, printed whole.
     """
 
-    def __init__(self, values: list[str], token: Callable[[], str | None]) -> None:
+    def __init__(self, values: list[str], token: Callable[[], str | None], names: Iterable[str] = ()) -> None:
         self._values = values
         self._token = token
+        self._names = sorted({name for name in names if name}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         token = self._token()
-        values = {*self._values, *([token] if token else [])}
-        for value in sorted((v for v in values if len(v) >= _SHORT_VALUE), key=len, reverse=True):
-            text = text.replace(value, "***")
-        for value in (v for v in values if 0 < len(v) < _SHORT_VALUE):
-            text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", "***", text)
-        return text
+        values = sorted({v for v in (*self._values, token or "") if v}, key=len, reverse=True)
+        if not values:
+            return text
+        # A short value counts only where it stands alone, not inside a word or a dashed name
+        # ("1" in "1/1 replicas" stays); a longer one wherever it occurs.
+        pattern = re.compile(
+            "|".join(
+                re.escape(v) if len(v) >= _SHORT_VALUE else rf"(?<![\w-]){re.escape(v)}(?![\w-])"
+                for v in values
+            )
+        )
+        kept = [
+            (found.start(), found.end())
+            for name in self._names
+            for found in re.finditer(re.escape(name), text)
+        ]
+
+        def blank(match: re.Match[str]) -> str:
+            inside_a_name = any(start <= match.start() and match.end() <= end for start, end in kept)
+            return match.group(0) if inside_a_name else "***"
+
+        return pattern.sub(blank, text)
+
+
+# The inputs whose values are names, printed whole by the scrubber (see `_Scrubber`).
+_NAME_INPUTS: Final = (
+    "name",
+    "namespace",
+    "repository",
+    "instance_type",
+    "instance_size",
+    "region",
+    "vendor",
+)
 
 
 def _redacted_values(props: Mapping[str, Any]) -> list[str]:
@@ -403,7 +438,8 @@ class InferenceEndpointProvider(ResourceProvider):
         Every provider method runs inside it, so it also counts the calls in flight for `configure`.
         """
         values = [value for bag in props for value in _redacted_values(bag)]
-        scrub = _Scrubber(values, self._known_token)
+        names = [bag[key] for bag in props for key in _NAME_INPUTS if isinstance(bag.get(key), str)]
+        scrub = _Scrubber(values, self._known_token, names)
         with self._lock:
             self._calls_in_flight += 1
         try:

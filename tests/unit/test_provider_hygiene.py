@@ -106,3 +106,28 @@ class TestLogLinesAreScrubbed:
 
         [line] = [line for line in warn if "hardware catalogue" in line]
         assert SECRET not in line and ENV_VALUE not in line and "cannot serve ***" in line
+
+
+class TestScrubberBlanksValuesNotNames:
+    """A short env value must not mangle the names it happens to occur in."""
+
+    def test_an_endpoint_name_holding_a_short_env_value_is_printed_whole(self) -> None:
+        api = FakeApi()
+        provider, info, _ = make_provider(api)
+        inputs = provider.check(
+            {}, base_inputs(name="my-app-2-3y", env={"WORKERS": "2", "PROFILE": "app-2"})
+        ).inputs
+        api.fail_next(
+            "PUT",
+            "/endpoint/alice/my-app-2-3y",
+            lambda r: httpx.Response(409, json={"error": "busy: WORKERS=2 PROFILE=app-2"}),
+        )
+        created = provider.create(dict(inputs))
+        assert created.outs is not None
+
+        provider.update(created.id, created.outs, {**inputs, "max_replica": 2})
+
+        assert any("endpoint alice/my-app-2-3y is " in line for line in info), info
+        assert not [line for line in info if "my-app-***" in line or "my-***" in line]
+        [busy] = [line for line in info if "is busy" in line]
+        assert "busy: WORKERS=*** PROFILE=***" in busy
