@@ -598,23 +598,39 @@ class EndpointsClient:
         idempotent: bool,
     ) -> TransportError:
         path = url_path(request.url)
-        host = request.url.host
+        origin = _origin(request.url)
         detail = redact(str(exc), (self._token,)).strip()
         what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         if reached and not idempotent:
             advice = (
                 "The request may have reached the server and taken effect: look the endpoint up before "
-                "creating it again."
+                "sending it again."
             )
         else:
-            advice = f"Check the network connection and that {host} is reachable, then run again."
+            # A wrong port and a host that is down read alike: say exactly which address was tried.
+            advice = (
+                f"Check that {origin} (host {request.url.host}, port {_port(request.url)}) is the "
+                "address of the API and that it is reachable, then run again."
+            )
         return TransportError(
-            f"{request.method} {path} to {host} failed{tries} ({what}). {advice}",
+            f"{request.method} {path} to {origin} failed{tries} ({what}). {advice}",
             method=request.method,
             path=path,
             request_may_have_reached_server=reached,
         )
+
+
+def _port(url: httpx.URL) -> int | str:
+    if url.port is not None:
+        return url.port
+    return {"http": 80, "https": 443}.get(url.scheme, "unknown")
+
+
+def _origin(url: httpx.URL) -> str:
+    """The scheme, host and port of a URL (no path, query or credentials)."""
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme}://{url.host}{port}"
 
 
 def _json_kind(data: Any) -> str:

@@ -642,7 +642,7 @@ def test_create_is_not_retried_once_the_request_may_have_reached_the_server(fail
     assert len(server.requests) == 1
     assert sleeps == []
     assert info.value.request_may_have_reached_server is True
-    assert "look the endpoint up before creating it again" in str(info.value)
+    assert "look the endpoint up before sending it again" in str(info.value)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -820,3 +820,29 @@ def test_an_in_process_wsgi_app_serves_the_client() -> None:
         ("GET", "/v2/endpoint/acme/bert", f"Bearer {TOKEN}"),
         ("GET", "/v2/endpoint/acme/gone", f"Bearer {TOKEN}"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("api_url", "origin", "port"),
+    [
+        ("http://127.0.0.1:8765/v2", "http://127.0.0.1:8765", 8765),
+        ("https://api.endpoints.test/v2", "https://api.endpoints.test", 443),
+    ],
+    ids=["explicit-port", "default-port"],
+)
+def test_a_refused_connection_names_the_url_and_port_it_tried(api_url: str, origin: str, port: int) -> None:
+    """A wrong port in huggingface:apiUrl: the message shows the address, not only the host."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    client = EndpointsClient(
+        token=TOKEN, api_url=api_url, hub_url=HUB, transport=httpx.MockTransport(refuse), sleep=[].append
+    )
+
+    with pytest.raises(TransportError) as caught:
+        client.get_endpoint("acme", "bert")
+
+    message = str(caught.value)
+    assert f"to {origin} failed" in message
+    assert f"port {port}" in message
