@@ -9,12 +9,13 @@ threads of the provider process; the transport is injected, so tests hand it an
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import MappingProxyType, TracebackType
@@ -194,10 +195,13 @@ class EndpointsClient:
     for answers that are not the API's JSON.
 
     Retries: 429, 500, 502, 503, 504 and network errors are retried with capped, jittered backoff
-    (honouring ``Retry-After``) for every call except create. Create (``POST /endpoint/{ns}``) is not
-    idempotent, so it is retried only when the server surely did not act on it: a 429, or a network
-    error raised before the request was sent. After a read timeout or a 5xx the create may have
-    happened, so the error is raised at once for the caller to look the endpoint up.
+    (honouring ``Retry-After``) for reads and deletes. Create, update, pause, resume and
+    scale-to-zero are not idempotent (each one sent deploys, pauses or wakes the endpoint once
+    more), so they are retried only when the server surely did not act on them: a 429, or a network
+    error raised before the request was sent. After a read timeout or a 5xx the call may have taken
+    effect, so the error is raised at once for the caller to look the endpoint up.
+
+    Within `deadline`, no retry waits past the deadline: the error is raised instead.
 
     Example:
         >>> with EndpointsClient(token=token) as client:  # doctest: +SKIP
@@ -217,6 +221,7 @@ class EndpointsClient:
         on_retry: Callable[[RetryEvent], None] | None = None,
         user_agent: str | None = None,
         poll_interval: float = DEFAULT_BUDGET_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Create a client.
 
@@ -234,6 +239,7 @@ class EndpointsClient:
                 client. The client never polls by itself: it carries the cadence so that every wait
                 sharing it (`pulumi_huggingface.readiness.watcher_for`) shares one budget. 5 s is
                 huggingface_hub's ``wait()``.
+            clock: Monotonic seconds, the clock of `deadline` (inject a fake with ``sleep``).
 
         Raises:
             ConfigurationError: The token is empty or not a valid header value, a URL is invalid, or
@@ -260,7 +266,10 @@ class EndpointsClient:
         self.hub_url = validate_base_url(hub_url, setting="hub_url")
         self._retry = retry if retry is not None else RetryPolicy()
         self._sleep = sleep
+        self._clock = clock
         self._on_retry = on_retry
+        # Per thread: the deadline (on `clock`) that retries must not wait past, if any.
+        self._local = threading.local()
         agent = f"pulumi-huggingface/{_package_version()} httpx/{httpx.__version__}"
         self._user_agent = f"{agent} {user_agent}" if user_agent else agent
         self._http = httpx.Client(
@@ -315,6 +324,27 @@ class EndpointsClient:
                 retries=sum(self._retries.values()),
                 retries_by_cause=MappingProxyType(dict(self._retries)),
             )
+
+    @contextlib.contextmanager
+    def deadline(self, at: float) -> Iterator[None]:
+        """Bound the retries of the calls this thread makes inside the block by a deadline.
+
+        A retry whose wait (a backoff or the server's ``Retry-After``) would end past ``at`` is not
+        made: the error it would retry is raised at once. Blocks nest; the innermost one holds.
+
+        Args:
+            at: The deadline, in seconds on the client's ``clock``.
+        """
+        outer = getattr(self._local, "deadline", None)
+        self._local.deadline = at
+        try:
+            yield
+        finally:
+            self._local.deadline = outer
+
+    def _time_left(self) -> float:
+        at: float | None = getattr(self._local, "deadline", None)
+        return math.inf if at is None else at - self._clock()
 
     # -- the API -------------------------------------------------------------------------------
 
@@ -387,12 +417,16 @@ class EndpointsClient:
     def update_endpoint(self, namespace: str, name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Update an endpoint (``PUT /endpoint/{namespace}/{name}``); the server merges the payload.
 
+        Not retried after the server may have acted on it (see the class): each PUT redeploys.
+
         Args:
             namespace: A user or organization name.
             name: The endpoint name.
             payload: Only the keys to change, in the API's JSON shape; ``None`` values clear a key.
         """
-        return self._endpoint("PUT", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, json=dict(payload))
+        return self._endpoint(
+            "PUT", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, json=dict(payload), idempotent=False
+        )
 
     def delete_endpoint(self, namespace: str, name: str) -> None:
         """Delete an endpoint (``DELETE /endpoint/{namespace}/{name}``).
@@ -404,21 +438,36 @@ class EndpointsClient:
         self._send("DELETE", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT)
 
     def pause_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
-        """Pause an endpoint (``POST .../pause``): no replicas, no billing, until resumed."""
-        return self._endpoint("POST", self._endpoint_url(namespace, name) + "/pause", _ROUTE_PAUSE)
+        """Pause an endpoint (``POST .../pause``): no replicas, no billing, until resumed.
+
+        Not retried after the server may have acted on it (see the class).
+        """
+        return self._endpoint(
+            "POST", self._endpoint_url(namespace, name) + "/pause", _ROUTE_PAUSE, idempotent=False
+        )
 
     def resume_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
         """Resume a paused or scaled-to-zero endpoint (``POST .../resume``).
 
+        Not retried after the server may have acted on it (see the class).
+
         Raises:
             BadRequestError: Among others when it is already running (the message says "already running").
         """
-        return self._endpoint("POST", self._endpoint_url(namespace, name) + "/resume", _ROUTE_RESUME)
+        return self._endpoint(
+            "POST", self._endpoint_url(namespace, name) + "/resume", _ROUTE_RESUME, idempotent=False
+        )
 
     def scale_to_zero_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
-        """Scale an endpoint to zero replicas (``POST .../scale-to-zero``); a request wakes it."""
+        """Scale an endpoint to zero replicas (``POST .../scale-to-zero``); a request wakes it.
+
+        Not retried after the server may have acted on it (see the class).
+        """
         return self._endpoint(
-            "POST", self._endpoint_url(namespace, name) + "/scale-to-zero", _ROUTE_SCALE_TO_ZERO
+            "POST",
+            self._endpoint_url(namespace, name) + "/scale-to-zero",
+            _ROUTE_SCALE_TO_ZERO,
+            idempotent=False,
         )
 
     def list_hardware(self, namespace: str) -> dict[str, Any]:
@@ -507,21 +556,28 @@ class EndpointsClient:
             except httpx.TransportError as exc:
                 reached = not isinstance(exc, _NOT_SENT)
                 cause = type(exc).__name__
-                if (reached and not idempotent) or attempt >= policy.max_attempts:
-                    raise self._transport_error(request, exc, attempt, reached, idempotent) from exc
                 delay = policy.backoff(attempt)
+                if (
+                    (reached and not idempotent)
+                    or attempt >= policy.max_attempts
+                    or delay >= self._time_left()
+                ):
+                    raise self._transport_error(request, exc, attempt, reached, idempotent) from exc
             else:
                 status = response.status_code
                 if status not in _RETRYABLE_STATUSES or (not idempotent and status != 429):
                     raise_for_status(response, secrets=(self._token,), attempts=attempt)
                     return response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if attempt >= policy.max_attempts or (
-                    retry_after is not None and retry_after > policy.retry_after_max
-                ):
-                    raise_for_status(response, secrets=(self._token,), attempts=attempt)
                 cause = f"HTTP {status}"
                 delay = retry_after if retry_after is not None else policy.backoff(attempt)
+                if (
+                    attempt >= policy.max_attempts
+                    or (retry_after is not None and retry_after > policy.retry_after_max)
+                    # The operation's deadline comes first: its caller reports the error in time.
+                    or delay >= self._time_left()
+                ):
+                    raise_for_status(response, secrets=(self._token,), attempts=attempt)
             event = RetryEvent(method, route, attempt, cause, delay, policy.max_attempts)
             with self._lock:
                 self._retries[cause] += 1

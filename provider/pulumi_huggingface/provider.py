@@ -393,6 +393,7 @@ class InferenceEndpointProvider(ResourceProvider):
                         hub_url=settings.hub_url,
                         # Every wait through this client polls at this cadence (`readiness.watcher_for`).
                         poll_interval=settings.poll_interval,
+                        clock=self._clock.now,
                         transport=self._transport,
                         sleep=self._clock.sleep,
                         # Under rate limits or an outage a deployment slows down: say why, as it happens.
@@ -592,7 +593,7 @@ class InferenceEndpointProvider(ResourceProvider):
         names are reported, since they cannot be taken over under the new name.
         """
         props = _plain(props)
-        with self._guard(props) as scrub:
+        with self._guard(props) as scrub, contextlib.ExitStack() as stack:
             client = self._api()
             namespace = self._namespace(props.get("namespace"))
             name = props.get("name")
@@ -603,6 +604,8 @@ class InferenceEndpointProvider(ResourceProvider):
             timeouts = validation.resolve_timeouts(props.get("timeouts"))
             deadline = waiting.Deadline(timeouts["create"], self._clock)
             progress = self._progress(scrub)
+            # Client retries end at the deadline too, so the create answers in time.
+            stack.enter_context(client.deadline(deadline.at))
             self._check_hardware(client, namespace, props, scrub)
 
             adopt = bool(props.get("adopt_existing"))
@@ -973,6 +976,19 @@ class InferenceEndpointProvider(ResourceProvider):
         progress: Callable[[str], None],
     ) -> None:
         cleanup_deadline = waiting.Deadline(timeouts["delete"], self._clock)
+        with client.deadline(cleanup_deadline.at):
+            note = self._delete_what_this_create_made(client, namespace, name, cleanup_deadline, progress)
+        exc.args = (f"{exc} {note}",)
+
+    def _delete_what_this_create_made(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        cleanup_deadline: waiting.Deadline,
+        progress: Callable[[str], None],
+    ) -> str:
+        """Delete the endpoint of a failed create and wait until it is gone; say what became of it."""
         try:
             self._request_delete(client, namespace, name, cleanup_deadline, progress)
         except Exception as cleanup_exc:
@@ -999,7 +1015,7 @@ class InferenceEndpointProvider(ResourceProvider):
                     f"Deleting the endpoint {namespace}/{name} was requested so that nothing is left behind, "
                     "but it had not disappeared yet; check that it is gone before running again."
                 )
-        exc.args = (f"{exc} {note}",)
+        return note
 
     def _request_delete(
         self,
@@ -1252,7 +1268,7 @@ class InferenceEndpointProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Send one PUT with what changed, wait for it to settle, and return the complete outputs."""
         olds, news = _plain(olds), _plain(news)
-        with self._guard(olds, news) as scrub:
+        with self._guard(olds, news) as scrub, contextlib.ExitStack() as stack:
             changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
             payload = schema.update_payload(changed, news)
             # Inputs applied by calls other than the PUT (desired_state: pause, resume, scale to zero).
@@ -1266,6 +1282,7 @@ class InferenceEndpointProvider(ResourceProvider):
             namespace, name = self._split_id(id_)
             timeouts = validation.resolve_timeouts(news.get("timeouts"))
             deadline = waiting.Deadline(timeouts["update"], self._clock)
+            stack.enter_context(client.deadline(deadline.at))
             if {"accelerator", "instance_type", "instance_size"} & set(changed):
                 self._check_hardware(client, namespace, news, scrub)
             progress = self._progress(scrub)
@@ -1303,18 +1320,19 @@ class InferenceEndpointProvider(ResourceProvider):
                 timeouts = validation.resolve_timeouts(None)
             deadline = waiting.Deadline(timeouts["delete"], self._clock)
             progress = self._progress(scrub)
-            if not self._request_delete(client, namespace, name, deadline, progress):
-                return
-            try:
-                waiting.wait_until_absent(
-                    client,
-                    namespace,
-                    name,
-                    deadline=deadline,
-                    on_progress=progress,
-                )
-            except DeadlineExceededError as exc:
-                self._still_deleting(exc)
+            with client.deadline(deadline.at):
+                if not self._request_delete(client, namespace, name, deadline, progress):
+                    return
+                try:
+                    waiting.wait_until_absent(
+                        client,
+                        namespace,
+                        name,
+                        deadline=deadline,
+                        on_progress=progress,
+                    )
+                except DeadlineExceededError as exc:
+                    self._still_deleting(exc)
 
     @staticmethod
     def _still_deleting(exc: DeadlineExceededError) -> NoReturn:

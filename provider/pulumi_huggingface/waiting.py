@@ -92,6 +92,11 @@ class Deadline:
         """Whether the deadline has passed."""
         return self.remaining() <= 0
 
+    @property
+    def at(self) -> float:
+        """The deadline itself, on the clock's time."""
+        return self.started + self.seconds
+
 
 def _state(endpoint: Mapping[str, Any]) -> str | None:
     status = endpoint.get("status")
@@ -212,7 +217,7 @@ def wait_for_state(
         return dict(initial)
     watcher = watcher or _watcher(client, namespace, deadline)
     try:
-        settled = watcher.wait(name, done, deadline=deadline.started + deadline.seconds)
+        settled = watcher.wait(name, done, deadline=deadline.at)
     except DeadlineExceededError as exc:
         raise _deadline_error(exc, progress, deadline) from exc.__cause__
     # `done` never accepts absence, so the watcher returns the endpoint it accepted.
@@ -263,7 +268,7 @@ def wait_until_absent(
         pass  # the watcher retries, within its budget and the deadline
     watcher = watcher or _watcher(client, namespace, deadline)
     try:
-        watcher.wait(name, done, deadline=deadline.started + deadline.seconds)
+        watcher.wait(name, done, deadline=deadline.at)
     except DeadlineExceededError as exc:
         raise _deadline_error(exc, progress, deadline) from exc.__cause__
 

@@ -470,11 +470,7 @@ def test_server_error_then_success_is_retried_and_counted() -> None:
     "call",
     [
         pytest.param(lambda c: c.get_endpoint("acme", "bert"), id="get"),
-        pytest.param(lambda c: c.update_endpoint("acme", "bert", {"tags": []}), id="put"),
         pytest.param(lambda c: c.delete_endpoint("acme", "bert"), id="delete"),
-        pytest.param(lambda c: c.pause_endpoint("acme", "bert"), id="pause"),
-        pytest.param(lambda c: c.resume_endpoint("acme", "bert"), id="resume"),
-        pytest.param(lambda c: c.scale_to_zero_endpoint("acme", "bert"), id="scale-to-zero"),
         pytest.param(lambda c: c.list_endpoints("acme"), id="list"),
     ],
 )
@@ -486,6 +482,39 @@ def test_idempotent_calls_retry_throttling_and_server_errors(
     call(make_client(server))
 
     assert len(server.requests) == 2
+
+
+NOT_IDEMPOTENT = [
+    pytest.param(lambda c: c.update_endpoint("acme", "bert", {"tags": []}), id="put"),
+    pytest.param(lambda c: c.pause_endpoint("acme", "bert"), id="pause"),
+    pytest.param(lambda c: c.resume_endpoint("acme", "bert"), id="resume"),
+    pytest.param(lambda c: c.scale_to_zero_endpoint("acme", "bert"), id="scale-to-zero"),
+]
+
+
+@pytest.mark.parametrize("call", NOT_IDEMPOTENT)
+def test_calls_that_redeploy_retry_throttling(call: Callable[[EndpointsClient], Any]) -> None:
+    """A 429 means the server did not act: sending the call again is safe."""
+    server = FakeServer(httpx.Response(429), ok(ENDPOINT))
+
+    call(make_client(server))
+
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+@pytest.mark.parametrize("call", NOT_IDEMPOTENT)
+def test_calls_that_redeploy_raise_a_server_error_at_once(
+    call: Callable[[EndpointsClient], Any], status: int
+) -> None:
+    """A 5xx may come after the server acted: each PUT, pause or resume sent deploys, pauses or wakes
+    the endpoint once more, so the caller looks before sending it again."""
+    server = FakeServer(httpx.Response(status), ok(ENDPOINT))
+
+    with pytest.raises(ServerError):
+        call(make_client(server))
+
+    assert len(server.requests) == 1
 
 
 def test_retry_after_seconds_is_honoured() -> None:
