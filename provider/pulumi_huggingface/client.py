@@ -342,6 +342,12 @@ class EndpointsClient:
         finally:
             self._local.deadline = outer
 
+    def requests_by_this_thread(self) -> Mapping[tuple[str, str], int]:
+        """Requests the calling thread has sent through this client (every attempt counts), by
+        ``(method, route template)``: a poller thread's own cost, whatever other threads send."""
+        counts: Counter[tuple[str, str]] = getattr(self._local, "requests", None) or Counter()
+        return MappingProxyType(dict(counts))
+
     def _time_left(self) -> float:
         at: float | None = getattr(self._local, "deadline", None)
         return math.inf if at is None else at - self._clock()
@@ -547,6 +553,10 @@ class EndpointsClient:
             )
             with self._lock:
                 self._requests[(method, route)] += 1
+            mine: Counter[tuple[str, str]] | None = getattr(self._local, "requests", None)
+            if mine is None:
+                mine = self._local.requests = Counter()
+            mine[(method, route)] += 1
             try:
                 response = self._send_once(request)
             except httpx.UnsupportedProtocol as exc:

@@ -79,7 +79,7 @@ _MAX_BACKOFF = 60.0
 # A computed pause below this is rounded up, so float residue never makes the poller spin.
 _MIN_SLEEP = 0.01
 
-# Route templates as `EndpointsClient.stats` counts them.
+# Route templates as `EndpointsClient.requests_by_this_thread` counts them.
 _LIST_ROUTE = ("GET", "/endpoint/{namespace}")
 _GET_ROUTE = ("GET", "/endpoint/{namespace}/{name}")
 
@@ -96,11 +96,6 @@ Done = Callable[[dict[str, Any] | None], bool]
 Progress = Callable[[dict[str, Any]], None]
 
 
-class _Stats(Protocol):
-    @property
-    def requests(self) -> Mapping[tuple[str, str], int]: ...
-
-
 def min_interval_for(budget_interval: float) -> float:
     """The shortest gap between two polls for a budget: a tenth of it, as 0.5 s is of 5 s, and at
     least `MIN_INTERVAL_FLOOR`."""
@@ -115,9 +110,12 @@ class PollingClient(Protocol):
         """Seconds between status requests per waiting endpoint: the watcher's ``budget_interval``."""
         ...
 
-    @property
-    def stats(self) -> _Stats:
-        """Request counters by ``(method, route template)``; every attempt counts."""
+    def requests_by_this_thread(self) -> Mapping[tuple[str, str], int]:
+        """Requests the calling thread has sent, by ``(method, route template)``; every attempt counts.
+
+        Per thread, because one client serves every namespace's poller: each is charged only for
+        what it sent itself.
+        """
         ...
 
     def list_endpoints(self, namespace: str) -> list[dict[str, Any]]:
@@ -397,12 +395,13 @@ class EndpointWatcher:
         before = self._request_count()
         try:
             if poll.by_list:
-                list_before = self._client.stats.requests.get(_LIST_ROUTE, 0)
+                list_before = self._client.requests_by_this_thread().get(_LIST_ROUTE, 0)
                 try:
                     listed = self._client.list_endpoints(self._namespace)
                 except NotFoundError:
                     listed = []  # no such namespace: every endpoint is absent, confirmed below
-                observation.list_pages = max(1, self._client.stats.requests.get(_LIST_ROUTE, 0) - list_before)
+                pages = self._client.requests_by_this_thread().get(_LIST_ROUTE, 0) - list_before
+                observation.list_pages = max(1, pages)
                 for item in listed:
                     item_name = item.get("name")
                     if isinstance(item_name, str):
@@ -428,7 +427,8 @@ class EndpointWatcher:
         return observation
 
     def _request_count(self) -> int:
-        requests = self._client.stats.requests
+        # The poller thread is this watcher's own: what it sent is what this namespace's polls cost.
+        requests = self._client.requests_by_this_thread()
         return requests.get(_LIST_ROUTE, 0) + requests.get(_GET_ROUTE, 0)
 
     def _deliver(self, poll: _Poll, observation: _Observation) -> None:
