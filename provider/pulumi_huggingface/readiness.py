@@ -213,6 +213,8 @@ class EndpointWatcher:
         # Polls in a row answered with something other than the API's JSON.
         self._malformed = 0
         self._last_error: Exception | None = None
+        # When the polls began failing in a row (the start of the first failed poll), or None.
+        self._failing_since: float | None = None
         # Requests one list costs (its pages); learnt from each list, 1 until the first.
         self._list_cost = 1
 
@@ -330,11 +332,27 @@ class EndpointWatcher:
             name=waiter.name,
             last_state=waiter.last_state,
             waited_seconds=max(0.0, now - waiter.started),
+            outage=self._outage(now),
         )
         if self._last_error is not None:
             error.__cause__ = self._last_error
         waiter.error = error
         self._remove(waiter, now)
+
+    def _outage(self, now: float) -> str | None:
+        """What the polls have met since they began failing, for the error of a wait they ended."""
+        error, since = self._last_error, self._failing_since
+        if error is None or since is None:
+            return None
+        what = {
+            TransportError: "the API could not be reached",
+            RateLimitedError: "the API kept rate-limiting the polls",
+            ServerError: "the API kept failing",
+            UnexpectedResponseError: "something other than the API kept answering",
+        }
+        kind = next((text for cls, text in what.items() if isinstance(error, cls)), "the polls kept failing")
+        seconds = max(0.0, now - since)
+        return f"{kind} for the last {seconds:.0f} s ({type(error).__name__}: {str(error).rstrip('.')})"
 
     # -- the poller thread ---------------------------------------------------------------------
 
@@ -368,6 +386,7 @@ class EndpointWatcher:
                 self._thread = None
                 self._credit = 0.0
                 self._last_error = None
+                self._failing_since = None
                 return None
             self._accrue(now)
             names = list(dict.fromkeys(w.name for w in self._waiters))
@@ -459,8 +478,11 @@ class EndpointWatcher:
                 self._failures = 0
                 self._malformed = 0
                 self._last_error = None
+                self._failing_since = None
                 return
             self._last_error = error
+            if self._failing_since is None:
+                self._failing_since = self._last_poll_at
             self._malformed = self._malformed + 1 if isinstance(error, UnexpectedResponseError) else 0
             if isinstance(error, _PAUSING) and self._malformed < MAX_MALFORMED_POLLS:
                 self._failures += 1

@@ -291,4 +291,5 @@ def _deadline_error(
         name=exc.name,
         last_state=exc.last_state if exc.last_state not in (None, "absent") else progress.last_state,
         waited_seconds=deadline.elapsed(),
+        outage=exc.outage,
     )

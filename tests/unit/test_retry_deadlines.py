@@ -7,6 +7,7 @@ scripted `FakeApi` with a fake clock, so no test waits wall time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,11 +21,14 @@ from provider_fakes import (
     base_inputs,
     make_provider,
 )
+from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.emulator.inprocess import EmulatorTransport
-from pulumi_huggingface.errors import HuggingFaceError
+from pulumi_huggingface.errors import DeadlineExceededError, HuggingFaceError
+from pulumi_huggingface.provider import InferenceEndpointProvider
+from pulumi_huggingface.waiting import Clock
 
 TOKEN = "hf_retry_deadline_token"
 USER = "emulator-user"
@@ -138,3 +142,46 @@ class TestLostAnswers:
         assert updated.outs is not None and updated.outs["state"] == then
         assert h.sent("POST", route) == 1
         assert h.client.get_endpoint(USER, "r-ep")["status"]["state"] == then
+
+
+class Vanishing(httpx.BaseTransport):
+    """The emulator until a request of `after` passes; from then on nothing answers (connection refused)."""
+
+    def __init__(self, inner: httpx.BaseTransport, after: str) -> None:
+        self.inner = inner
+        self.after = after
+        self.gone = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.gone:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        response = self.inner.handle_request(request)
+        self.gone = request.method == self.after
+        return response
+
+
+class TestAnOutageReadsAsOne:
+    def test_a_wait_ended_by_an_outage_says_the_api_could_not_be_reached(self, h: Harness) -> None:
+        inputs = h.checked()
+        created = h.provider.create(dict(inputs))
+        assert created.outs is not None
+        vanishing = Vanishing(EmulatorTransport(h.app), after="PUT")
+        provider = InferenceEndpointProvider(
+            transport=vanishing,
+            clock=Clock(now=lambda: h.now, sleep=h.sleep),
+            environ={},
+            info=h.info.append,
+            warn=h.info.append,
+        )
+        provider.configure(ConfigureRequest(Config(raw_config=CONFIG, project_name="p")))
+        news = h.checked(inputs, max_replica=2, timeouts={"update": "2m"})
+
+        with pytest.raises(DeadlineExceededError) as caught:
+            provider.update(created.id, created.outs, news)
+
+        message = str(caught.value)
+        assert vanishing.gone
+        assert f"Inference endpoint {USER}/r-ep did not settle within 120 s" in message
+        assert "could not be reached" in message and "ConnectError" in message
+        assert re.search(r"for the last \d+ s", message), message
+        assert "http://emulator.test" in message
