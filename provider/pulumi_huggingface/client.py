@@ -134,6 +134,8 @@ class RetryEvent:
         cause: Why it failed: ``"HTTP 503"`` or an httpx exception name such as ``"ReadTimeout"``.
         delay: Seconds the client sleeps before the next attempt.
         max_attempts: The attempts allowed in all, if known.
+        target: What the request is about, e.g. ``"endpoint acme/bert"`` or ``"the endpoints of
+            acme"``; None for a request about nothing in particular.
     """
 
     method: str
@@ -142,11 +144,13 @@ class RetryEvent:
     cause: str
     delay: float
     max_attempts: int | None = None
+    target: str | None = None
 
     def __str__(self) -> str:
         of = f" of {self.max_attempts}" if self.max_attempts is not None else ""
+        about = self.target if self.target is not None else self.route
         return (
-            f"{self.method} {self.route}: {self.cause}, retrying in {self.delay:.1f} s "
+            f"{about}: {self.method} failed ({self.cause}), retrying in {self.delay:.1f} s "
             f"(attempt {self.attempt + 1}{of})"
         )
 
@@ -360,7 +364,9 @@ class EndpointsClient:
         Returns:
             The Hub's answer: ``{"type": "user", "name": ..., "orgs": [...], ...}``.
         """
-        return self._json_object("GET", self.hub_url + _ROUTE_WHOAMI, _ROUTE_WHOAMI)
+        return self._json_object(
+            "GET", self.hub_url + _ROUTE_WHOAMI, _ROUTE_WHOAMI, target="the token's owner"
+        )
 
     def list_endpoints(self, namespace: str, *, tags: Sequence[str] = ()) -> list[dict[str, Any]]:
         """Return every endpoint of a namespace, following ``nextCursor`` across pages.
@@ -380,7 +386,9 @@ class EndpointsClient:
             params: dict[str, str] = {"tags": ",".join(tags)} if tags else {}
             if cursor is not None:
                 params["cursor"] = cursor
-            response = self._send("GET", url, _ROUTE_LIST, params=params)
+            response = self._send(
+                "GET", url, _ROUTE_LIST, params=params, target=f"the endpoints of {namespace}"
+            )
             page = self._decode_object(response)
             page_items = page.get("items")
             if not isinstance(page_items, list) or not all(isinstance(item, dict) for item in page_items):
@@ -401,7 +409,9 @@ class EndpointsClient:
         Raises:
             NotFoundError: No such endpoint (or namespace).
         """
-        return self._endpoint("GET", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT)
+        return self._endpoint(
+            "GET", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, target=_about(namespace, name)
+        )
 
     def create_endpoint(self, namespace: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Create an endpoint (``POST /endpoint/{namespace}``) and return it as the server stored it.
@@ -418,7 +428,15 @@ class EndpointsClient:
             TransportError: With ``request_may_have_reached_server`` True, the endpoint may exist.
         """
         url = self.api_url + f"/endpoint/{_segment(namespace, 'namespace')}"
-        return self._endpoint("POST", url, _ROUTE_LIST, json=dict(payload), idempotent=False)
+        name = payload.get("name")
+        return self._endpoint(
+            "POST",
+            url,
+            _ROUTE_LIST,
+            json=dict(payload),
+            idempotent=False,
+            target=_about(namespace, name if isinstance(name, str) else "(unnamed)"),
+        )
 
     def update_endpoint(self, namespace: str, name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Update an endpoint (``PUT /endpoint/{namespace}/{name}``); the server merges the payload.
@@ -431,7 +449,12 @@ class EndpointsClient:
             payload: Only the keys to change, in the API's JSON shape; ``None`` values clear a key.
         """
         return self._endpoint(
-            "PUT", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, json=dict(payload), idempotent=False
+            "PUT",
+            self._endpoint_url(namespace, name),
+            _ROUTE_ENDPOINT,
+            json=dict(payload),
+            idempotent=False,
+            target=_about(namespace, name),
         )
 
     def delete_endpoint(self, namespace: str, name: str) -> None:
@@ -441,7 +464,9 @@ class EndpointsClient:
             NotFoundError: The endpoint does not exist; whether that is fine is the caller's call.
         """
         # The API answers 200 with `{}`; any body within the size cap is accepted.
-        self._send("DELETE", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT)
+        self._send(
+            "DELETE", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, target=_about(namespace, name)
+        )
 
     def pause_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
         """Pause an endpoint (``POST .../pause``): no replicas, no billing, until resumed.
@@ -449,7 +474,11 @@ class EndpointsClient:
         Not retried after the server may have acted on it (see the class).
         """
         return self._endpoint(
-            "POST", self._endpoint_url(namespace, name) + "/pause", _ROUTE_PAUSE, idempotent=False
+            "POST",
+            self._endpoint_url(namespace, name) + "/pause",
+            _ROUTE_PAUSE,
+            idempotent=False,
+            target=_about(namespace, name),
         )
 
     def resume_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
@@ -461,7 +490,11 @@ class EndpointsClient:
             BadRequestError: Among others when it is already running (the message says "already running").
         """
         return self._endpoint(
-            "POST", self._endpoint_url(namespace, name) + "/resume", _ROUTE_RESUME, idempotent=False
+            "POST",
+            self._endpoint_url(namespace, name) + "/resume",
+            _ROUTE_RESUME,
+            idempotent=False,
+            target=_about(namespace, name),
         )
 
     def scale_to_zero_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
@@ -474,12 +507,13 @@ class EndpointsClient:
             self._endpoint_url(namespace, name) + "/scale-to-zero",
             _ROUTE_SCALE_TO_ZERO,
             idempotent=False,
+            target=_about(namespace, name),
         )
 
     def list_hardware(self, namespace: str) -> dict[str, Any]:
         """Return the vendors, regions and instances available to a namespace (``GET /provider/{ns}``)."""
         url = self.api_url + f"/provider/{_segment(namespace, 'namespace')}"
-        return self._json_object("GET", url, _ROUTE_PROVIDER)
+        return self._json_object("GET", url, _ROUTE_PROVIDER, target=f"the hardware catalogue of {namespace}")
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -496,8 +530,9 @@ class EndpointsClient:
         *,
         json: dict[str, Any] | None = None,
         idempotent: bool = True,
+        target: str | None = None,
     ) -> dict[str, Any]:
-        response = self._send(method, url, route, json=json, idempotent=idempotent)
+        response = self._send(method, url, route, json=json, idempotent=idempotent, target=target)
         return self._decode_object(response)
 
     def _endpoint(
@@ -508,6 +543,7 @@ class EndpointsClient:
         *,
         json: dict[str, Any] | None = None,
         idempotent: bool = True,
+        target: str | None = None,
     ) -> dict[str, Any]:
         """Send a request answered with one endpoint, and check that the answer is one.
 
@@ -516,7 +552,7 @@ class EndpointsClient:
         object served with 200, a list) is refused here, so that no caller mistakes it for an endpoint
         whose every setting was removed.
         """
-        response = self._send(method, url, route, json=json, idempotent=idempotent)
+        response = self._send(method, url, route, json=json, idempotent=idempotent, target=target)
         data = self._decode_object(response)
         status = data.get("status")
         if not isinstance(data.get("name"), str):
@@ -534,8 +570,12 @@ class EndpointsClient:
         json: dict[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
         idempotent: bool = True,
+        target: str | None = None,
     ) -> httpx.Response:
-        """Send a request with retries; return the read, successful response or raise."""
+        """Send a request with retries; return the read, successful response or raise.
+
+        ``target`` names what the request is about in the retry events.
+        """
         policy = self._retry
         attempt = 0
         while True:
@@ -588,7 +628,7 @@ class EndpointsClient:
                     or delay >= self._time_left()
                 ):
                     raise_for_status(response, secrets=(self._token,), attempts=attempt)
-            event = RetryEvent(method, route, attempt, cause, delay, policy.max_attempts)
+            event = RetryEvent(method, route, attempt, cause, delay, policy.max_attempts, target)
             with self._lock:
                 self._retries[cause] += 1
             if self._on_retry is not None:
@@ -685,6 +725,10 @@ class EndpointsClient:
             path=path,
             request_may_have_reached_server=reached,
         )
+
+
+def _about(namespace: str, name: str) -> str:
+    return f"endpoint {namespace}/{name}"
 
 
 def _port(url: httpx.URL) -> int | str:

@@ -18,8 +18,10 @@ together, their waits served by one shared poller (`pulumi_huggingface.readiness
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
+import dataclasses
 import enum
 import os
 import re
@@ -70,7 +72,7 @@ if TYPE_CHECKING:
     # program, which pickles this provider, and a preview, which only checks and diffs, never need it.
     import httpx
 
-    from pulumi_huggingface.client import EndpointsClient
+    from pulumi_huggingface.client import EndpointsClient, RetryEvent
 
 __all__ = ["EndpointOperationError", "InferenceEndpointProvider"]
 
@@ -129,6 +131,60 @@ _FOUND_BECAUSE: Final = {
     _Origin.TAKEN_OVER: "it was taken over by this resource's identity tag",
     _Origin.ADOPTED: "it was adopted, as adopt_existing=True asks",
 }
+
+
+# During an outage every request is retried: per target (an endpoint), the first retry is said in
+# full and the rest summarised at most this often; a target without a retry for the quiet time
+# starts afresh.
+_RETRY_SUMMARY_SECONDS: Final = 30.0
+_RETRY_QUIET_SECONDS: Final = 60.0
+
+
+@dataclasses.dataclass
+class _RetryEpisode:
+    last_retry_at: float
+    last_line_at: float
+    unsaid: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+
+
+class _RetryLines:
+    """Turns the client's retry events into progress lines that name what they are about, once.
+
+    The first retry about an endpoint is one full line; the following ones are counted and
+    summarised at most every `_RETRY_SUMMARY_SECONDS`, so an outage, in which every poll is retried,
+    does not flood the output. Called from every thread that uses the client.
+    """
+
+    def __init__(self, emit: Callable[[str], None], now: Callable[[], float]) -> None:
+        self._emit = emit
+        self._now = now
+        self._lock = threading.Lock()
+        self._episodes: dict[str, _RetryEpisode] = {}
+
+    def __call__(self, event: RetryEvent) -> None:
+        target = event.target or f"{event.method} {event.route}"
+        now = self._now()
+        with self._lock:
+            episode = self._episodes.get(target)
+            if episode is None or now - episode.last_retry_at > _RETRY_QUIET_SECONDS:
+                self._episodes[target] = _RetryEpisode(last_retry_at=now, last_line_at=now)
+                line = (
+                    f"huggingface: {event}; further retries about it are summarised every "
+                    f"{_RETRY_SUMMARY_SECONDS:.0f} s"
+                )
+            else:
+                episode.last_retry_at = now
+                episode.unsaid[event.cause] += 1
+                if now - episode.last_line_at < _RETRY_SUMMARY_SECONDS:
+                    return
+                causes = ", ".join(f"{cause}: {count}" for cause, count in episode.unsaid.most_common())
+                line = (
+                    f"huggingface: {target}: {episode.unsaid.total()} more retries in the last "
+                    f"{now - episode.last_line_at:.0f} s ({causes}); still retrying"
+                )
+                episode.unsaid.clear()
+                episode.last_line_at = now
+        self._emit(line)
 
 
 class _StateSightings:
@@ -396,8 +452,9 @@ class InferenceEndpointProvider(ResourceProvider):
                         clock=self._clock.now,
                         transport=self._transport,
                         sleep=self._clock.sleep,
-                        # Under rate limits or an outage a deployment slows down: say why, as it happens.
-                        on_retry=lambda event: self._info(f"huggingface: {event}"),
+                        # Under rate limits or an outage a deployment slows down: say why, as it
+                        # happens, without a line per retry.
+                        on_retry=_RetryLines(self._info, self._clock.now),
                     )
             return self._client
 

@@ -75,7 +75,8 @@ FAULTS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 # Lines the provider writes when it retries: the client's, and its own around a create.
 RETRY_LINE = re.compile(
-    r"retrying in|sending the create again|was lost, but the endpoint exists|still held by a deleted|is busy"
+    r"retrying in|more retries in the last|sending the create again|sending it again|was lost \(|"
+    r"was lost, but the endpoint exists|still held by a deleted|is busy"
 )
 
 

@@ -457,7 +457,11 @@ def test_server_error_then_success_is_retried_and_counted() -> None:
     assert len(server.requests) == 2
     expected_delay = random.Random(1).uniform(0.0, 0.5)
     assert sleeps == [expected_delay]
-    assert events == [RetryEvent("GET", "/endpoint/{namespace}/{name}", 1, "HTTP 502", expected_delay, 6)]
+    assert events == [
+        RetryEvent(
+            "GET", "/endpoint/{namespace}/{name}", 1, "HTTP 502", expected_delay, 6, "endpoint acme/bert"
+        )
+    ]
     stats = client.stats
     assert stats.requests == {("GET", "/endpoint/{namespace}/{name}"): 2}
     assert stats.retries == 1
@@ -526,7 +530,7 @@ def test_retry_after_seconds_is_honoured() -> None:
 
     assert sleeps == [7.0]
     assert events[0].cause == "HTTP 429"
-    assert str(events[0]) == "GET /endpoint/{namespace}/{name}: HTTP 429, retrying in 7.0 s (attempt 2 of 6)"
+    assert str(events[0]) == "endpoint acme/bert: GET failed (HTTP 429), retrying in 7.0 s (attempt 2 of 6)"
 
 
 def test_retry_after_as_a_far_http_date_is_raised_at_once() -> None:

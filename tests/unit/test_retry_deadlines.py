@@ -185,3 +185,35 @@ class TestAnOutageReadsAsOne:
         assert "could not be reached" in message and "ConnectError" in message
         assert re.search(r"for the last \d+ s", message), message
         assert "http://emulator.test" in message
+
+    def test_retry_lines_name_the_endpoint_once_then_summarise(self, h: Harness) -> None:
+        """During an outage every poll is retried: the lines name the endpoint, and after the first
+        one a summary comes at most every 30 s instead of a line per retry."""
+        inputs = h.checked()
+        created = h.provider.create(dict(inputs))
+        assert created.outs is not None
+        vanishing = Vanishing(EmulatorTransport(h.app), after="PUT")
+        lines: list[str] = []
+        provider = InferenceEndpointProvider(
+            transport=vanishing,
+            clock=Clock(now=lambda: h.now, sleep=h.sleep),
+            environ={},
+            info=lines.append,
+            warn=lines.append,
+        )
+        provider.configure(ConfigureRequest(Config(raw_config=CONFIG, project_name="p")))
+        started = h.now
+
+        with pytest.raises(DeadlineExceededError):
+            provider.update(
+                created.id, created.outs, h.checked(inputs, max_replica=2, timeouts={"update": "2m"})
+            )
+
+        retries = [line for line in lines if "retr" in line]
+        assert retries, lines
+        assert all(f"endpoint {USER}/r-ep" in line for line in retries), retries
+        assert "{namespace}" not in "".join(retries)
+        first, *summaries = retries
+        assert "GET failed (ConnectError), retrying in" in first
+        assert summaries and all("more retries in the last" in line for line in summaries), summaries
+        assert len(retries) <= 1 + (h.now - started) / 30 + 1
