@@ -161,6 +161,30 @@ class _RetryLines:
         self._lock = threading.Lock()
         self._episodes: dict[str, _RetryEpisode] = {}
 
+    @contextlib.contextmanager
+    def summarised(self, target: str) -> Iterator[None]:
+        """At the end of the block (an operation on `target`), summarise its retries not said yet."""
+        try:
+            yield
+        finally:
+            now = self._now()
+            with self._lock:
+                episode = self._episodes.get(target)
+                line = self._summary(target, episode, now, "") if episode and episode.unsaid else None
+            if line is not None:
+                self._emit(line)
+
+    @staticmethod
+    def _summary(target: str, episode: _RetryEpisode, now: float, tail: str) -> str:
+        causes = ", ".join(f"{cause}: {count}" for cause, count in episode.unsaid.most_common())
+        line = (
+            f"huggingface: {target}: {episode.unsaid.total()} more retries in the last "
+            f"{now - episode.last_line_at:.0f} s ({causes}){tail}"
+        )
+        episode.unsaid.clear()
+        episode.last_line_at = now
+        return line
+
     def __call__(self, event: RetryEvent) -> None:
         target = event.target or f"{event.method} {event.route}"
         now = self._now()
@@ -177,13 +201,7 @@ class _RetryLines:
                 episode.unsaid[event.cause] += 1
                 if now - episode.last_line_at < _RETRY_SUMMARY_SECONDS:
                     return
-                causes = ", ".join(f"{cause}: {count}" for cause, count in episode.unsaid.most_common())
-                line = (
-                    f"huggingface: {target}: {episode.unsaid.total()} more retries in the last "
-                    f"{now - episode.last_line_at:.0f} s ({causes}); still retrying"
-                )
-                episode.unsaid.clear()
-                episode.last_line_at = now
+                line = self._summary(target, episode, now, "; still retrying")
         self._emit(line)
 
 
@@ -380,6 +398,7 @@ class InferenceEndpointProvider(ResourceProvider):
         self._calls_in_flight = 0
         self._retired: list[EndpointsClient] = []
         self._sightings = _StateSightings()
+        self._retry_lines = _RetryLines(self._info, self._clock.now)
 
     def __getstate__(self) -> dict[str, Any]:
         # Only declarative data goes into the pickle in state: never settings, a token or a client.
@@ -454,7 +473,7 @@ class InferenceEndpointProvider(ResourceProvider):
                         sleep=self._clock.sleep,
                         # Under rate limits or an outage a deployment slows down: say why, as it
                         # happens, without a line per retry.
-                        on_retry=_RetryLines(self._info, self._clock.now),
+                        on_retry=self._retry_lines,
                     )
             return self._client
 
@@ -663,6 +682,7 @@ class InferenceEndpointProvider(ResourceProvider):
             progress = self._progress(scrub)
             # Client retries end at the deadline too, so the create answers in time.
             stack.enter_context(client.deadline(deadline.at))
+            stack.enter_context(self._retry_lines.summarised(f"endpoint {namespace}/{name}"))
             self._check_hardware(client, namespace, props, scrub)
 
             adopt = bool(props.get("adopt_existing"))
@@ -1340,6 +1360,7 @@ class InferenceEndpointProvider(ResourceProvider):
             timeouts = validation.resolve_timeouts(news.get("timeouts"))
             deadline = waiting.Deadline(timeouts["update"], self._clock)
             stack.enter_context(client.deadline(deadline.at))
+            stack.enter_context(self._retry_lines.summarised(f"endpoint {namespace}/{name}"))
             if {"accelerator", "instance_type", "instance_size"} & set(changed):
                 self._check_hardware(client, namespace, news, scrub)
             progress = self._progress(scrub)
@@ -1377,7 +1398,7 @@ class InferenceEndpointProvider(ResourceProvider):
                 timeouts = validation.resolve_timeouts(None)
             deadline = waiting.Deadline(timeouts["delete"], self._clock)
             progress = self._progress(scrub)
-            with client.deadline(deadline.at):
+            with client.deadline(deadline.at), self._retry_lines.summarised(f"endpoint {namespace}/{name}"):
                 if not self._request_delete(client, namespace, name, deadline, progress):
                     return
                 try:
