@@ -23,6 +23,7 @@ CONFIGS: dict[str, dict[str, str]] = {
     "quickstart": {},
     "scale-to-zero-dev": {"huggingface-scale-to-zero-dev:idleMinutes": "60"},
     "paused-dev": {"huggingface-paused-dev:endpointState": "paused"},
+    "pipeline": {"huggingface-pipeline:scaleToZeroTimeout": "15"},
     "custom-image": {
         "huggingface-custom-image:registryPassword": "registry-pw-123",
         "huggingface-custom-image:apiKey": "api-key-456",
