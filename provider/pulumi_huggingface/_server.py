@@ -43,8 +43,13 @@ from typing import Any
 STOCK_MAX_WORKERS = 4
 """The worker count `pulumi.dynamic.__main__.main()` builds its gRPC thread pool with."""
 
-DEFAULT_MAX_WORKERS = 64
-"""Enough for dozens of endpoints provisioning at once; threads exist only while calls overlap."""
+DEFAULT_MAX_WORKERS = 1024
+"""Above any `--parallel` a stack of endpoints is run with, so the engine's limit is the one in force.
+
+`pulumi up --parallel N` sends at most N resource operations at once, and each create or update of
+an endpoint holds its call for the whole provisioning time: a pool narrower than N (it was 64) makes
+the rest queue, so 128 endpoints took two provisioning times. Threads exist only while calls
+overlap, and cost little memory each (see bench/README.md)."""
 
 _SERVICE = "pulumirpc.ResourceProvider"
 _SERVER_MAIN = "pulumi.dynamic.__main__"

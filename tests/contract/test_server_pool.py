@@ -79,7 +79,12 @@ def test_the_installed_sdk_and_grpcio_have_the_internals_widening_relies_on() ->
         )
 
         (widened,) = toy_providers.events(server.stderr_text(), "widen")
-        assert widened == {"method": "widen", "status": "widened", "max_workers": 64, "reason": ""}
+        assert widened == {
+            "method": "widen",
+            "status": "widened",
+            "max_workers": _server.DEFAULT_MAX_WORKERS,
+            "reason": "",
+        }
         assert "could not widen" not in server.stderr_text()
 
 
