@@ -54,7 +54,9 @@ def test_the_walkthrough_runs_the_cli_lifecycle_and_leaves_nothing_behind() -> N
         out.split("$ pulumi preview --diff")[1],
         out.split("$ pulumi up --yes")[2],
     )
-    assert re.search(r"\+ 1 created", created.split("$ pulumi")[0])
+    created = created.split("$ pulumi")[0]
+    assert re.search(r"\+\s+pulumi-python:dynamic/huggingface:InferenceEndpoint quickstart created", created)
+    assert re.search(r"Resources:\n\s+\+ 2 created", created)
     preview = preview.split("$ pulumi")[0]
     assert re.search(r"~ pulumi-python:dynamic/huggingface:InferenceEndpoint: \(update\)", preview)
     assert re.search(r"~ scale_to_zero_timeout\s*: 15 => 30", preview)
