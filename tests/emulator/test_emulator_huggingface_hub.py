@@ -256,3 +256,39 @@ def test_wait_raises_when_the_model_cannot_load(hf_api: HfApi) -> None:
         "Endpoint failed to deploy",
         "the model acme/unloadable-model could not be loaded",
     )
+
+
+def test_update_min_replica_1_turns_scale_to_zero_off_by_default(hf_api: HfApi) -> None:
+    """`update_inference_endpoint(name, min_replica=1)` cannot send `scaleToZeroTimeout: null`, so the
+    emulator's default (stale_timeout="clear") drops the stored timeout instead of refusing."""
+    _create(hf_api, "always-on", min_replica=0, scale_to_zero_timeout=15)
+    updated = hf_api.update_inference_endpoint("always-on", min_replica=1, token=TOKEN)
+    scaling = updated.raw["compute"]["scaling"]
+    assert (scaling["minReplica"], scaling["scaleToZeroTimeout"]) == (1, None)
+    assert _wait(updated).status == "running"
+
+
+def test_inference_client_parses_the_data_plane_of_each_task(hf_api: HfApi) -> None:
+    """`InferenceClient(endpoint.url)` as a post-deploy smoke test runs it: text-generation (and chat),
+    text-classification and feature-extraction answer in their task's shape, plainly fake."""
+    from huggingface_hub import InferenceClient
+
+    generator = _wait(_create(hf_api, "writer", task="text-generation", repository="openai-community/gpt2"))
+    client = InferenceClient(model=generator.url, token=TOKEN)
+    text = client.text_generation("The sky is", max_new_tokens=5)
+    assert text.startswith("[emulated] openai-community/gpt2 would continue 'The sky is'")
+    chat = client.chat_completion([{"role": "user", "content": "Hello?"}], max_tokens=5)
+    assert chat.choices[0].message.content.startswith("[emulated]")
+    assert generator.client.text_generation("again") == client.text_generation("again"), "deterministic"
+
+    classifier = _wait(_create(hf_api, "judge"))
+    labels = InferenceClient(model=classifier.url, token=TOKEN).text_classification("I love it")
+    assert sorted(label.label for label in labels) == ["NEGATIVE", "POSITIVE"]
+    assert abs(sum(label.score for label in labels) - 1) < 1e-3
+
+    # InferenceClient.feature_extraction hands this body to numpy, not a test dependency: the shape
+    # it needs is a list of float vectors, one per input, as the client sends them.
+    embedder = _wait(_create(hf_api, "embedder", task="feature-extraction"))
+    response = httpx.post(embedder.url or "", json={"inputs": "hello"}, headers=AUTH)
+    (vector,) = response.json()
+    assert len(vector) == 8 and all(isinstance(x, float) and -1 <= x <= 1 for x in vector)
