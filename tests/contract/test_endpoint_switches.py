@@ -38,6 +38,11 @@ SWITCHES: dict[str, dict[str, Any]] = {
     "type-update-refused": {"type_update": "refuse"},
     "accelerator-switch-allowed": {"accelerator_switch": "allow"},
     "revision-as-sent": {"revision_readback": "as_sent"},
+    # The other side of each: the emulator's default.
+    "route-replaced-on-put": {"route_update": "replace"},
+    "stale-timeout-refused": {"stale_timeout": "refuse"},
+    "conflict-while-updating": {"while_updating": "conflict"},
+    "cache-http-responses-experimental": {"cache_http_responses": "experimental"},
 }
 
 

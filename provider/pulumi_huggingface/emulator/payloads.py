@@ -54,6 +54,8 @@ TASKS = (
     "sentence-embeddings",
     "sentence-ranking",
     "sentence-similarity",
+    # transformers' pipeline alias of text-classification, accepted by the service ([I]).
+    "sentiment-analysis",
     "summarization",
     "table-question-answering",
     "text-classification",
