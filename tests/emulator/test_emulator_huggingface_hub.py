@@ -292,3 +292,25 @@ def test_inference_client_parses_the_data_plane_of_each_task(hf_api: HfApi) -> N
     response = httpx.post(embedder.url or "", json={"inputs": "hello"}, headers=AUTH)
     (vector,) = response.json()
     assert len(vector) == 8 and all(isinstance(x, float) and -1 <= x <= 1 for x in vector)
+
+
+def test_refusals_of_the_failure_paths_map_to_the_client_exceptions(
+    hf_api: HfApi, server: EmulatorServer
+) -> None:
+    """A 422 body error, a 403 without a payment method and a quota 409 raise HfHubHTTPError (not
+    BadRequestError, which is 400 only) carrying the server's text, as against the live service."""
+    with pytest.raises(HfHubHTTPError, match="unknown variant `chat-bot`") as unreadable:
+        _create(hf_api, "odd-task", task="chat-bot")
+    assert unreadable.value.response.status_code == 422
+    assert not isinstance(unreadable.value, BadRequestError)
+
+    server.app.set_namespace(NAMESPACE, quotas={"nvidia-t4": 1})
+    _create(hf_api, "t4", accelerator="gpu", instance_type="nvidia-t4", instance_size="x1")
+    with pytest.raises(HfHubHTTPError, match="Quota exceeded") as quota:
+        _create(hf_api, "t4-too", accelerator="gpu", instance_type="nvidia-t4", instance_size="x1")
+    assert quota.value.response.status_code == 409
+
+    server.app.set_namespace(NAMESPACE, payment_method=False)
+    with pytest.raises(HfHubHTTPError, match="Payment method required for namespace") as unpaid:
+        hf_api.list_inference_endpoints(namespace=NAMESPACE, token=TOKEN)
+    assert unpaid.value.response.status_code == 403
