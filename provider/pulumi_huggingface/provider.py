@@ -838,19 +838,13 @@ class InferenceEndpointProvider(ResourceProvider):
         deadline: waiting.Deadline,
         held_since: float | None,
     ) -> float:
-        """A 409 while the name reads as absent: a quota, or a name still held after a delete.
+        """A 409 while the name reads as absent: a name still held after a delete.
 
-        A quota error is raised at once. A name still held by a deleted endpoint is released
+        (A quota 409 is a `QuotaExceededError`, not a `ConflictError`: it never comes here.) A name
+        still held by a deleted endpoint is released
         within moments ([I], emulator switch ``name_release_seconds``): the POST is retried, which
         is safe since a 409 means nothing was created, for at most `_NAME_RELEASE_SECONDS`.
         """
-        message = (exc.server_message or "").lower()
-        if "quota" in message:
-            raise EndpointOperationError(
-                f"Creating inference endpoint {namespace}/{name} was refused: {exc.server_message}. Nothing "
-                "was created. Free some of the namespace's quota (pause or delete endpoints on the same "
-                "hardware) or ask Hugging Face to raise it, then run again."
-            ) from None
         now = deadline.elapsed()
         started = now if held_since is None else held_since
         if now - started >= _NAME_RELEASE_SECONDS or deadline.expired():
