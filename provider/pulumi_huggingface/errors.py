@@ -384,22 +384,41 @@ class DeadlineExceededError(HuggingFaceError):
         name: The endpoint's name.
         last_state: The last state observed, or None if none was.
         waited_seconds: How long the wait lasted.
+        outage: What kept the wait from seeing the endpoint at its end, if the API failed then (say
+            "the API could not be reached for the last 40 s (...)"); None if the polls succeeded.
     """
 
-    def __init__(self, *, namespace: str, name: str, last_state: str | None, waited_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        namespace: str,
+        name: str,
+        last_state: str | None,
+        waited_seconds: float,
+        outage: str | None = None,
+    ) -> None:
         self.namespace = namespace
         self.name = name
         self.last_state = last_state
         self.waited_seconds = waited_seconds
+        self.outage = outage
         state = last_state if last_state is not None else "unknown"
-        super().__init__(
-            f"Inference endpoint {namespace}/{name} did not settle within {_seconds(waited_seconds)} "
-            f"(last state: {state}). It keeps changing on Hugging Face's side: run `pulumi refresh` once it "
-            "has settled, or allow a longer wait."
-        )
+        head = f"Inference endpoint {namespace}/{name} did not settle within {_seconds(waited_seconds)}"
+        if outage:
+            # The endpoint may well have settled: the wait could not see it.
+            message = (
+                f"{head} (last state seen: {state}): {outage}. Once the API answers again, run "
+                "`pulumi refresh` to see what became of the endpoint, then run again."
+            )
+        else:
+            message = (
+                f"{head} (last state: {state}). It keeps changing on Hugging Face's side: run "
+                "`pulumi refresh` once it has settled, or allow a longer wait."
+            )
+        super().__init__(message)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _reduce_by_keywords(self, "namespace", "name", "last_state", "waited_seconds")
+        return _reduce_by_keywords(self, "namespace", "name", "last_state", "waited_seconds", "outage")
 
 
 _STATUS_CLASSES: dict[int, type[ApiError]] = {

@@ -93,6 +93,11 @@ class Deadline:
         """Whether the deadline has passed."""
         return self.remaining() <= 0
 
+    @property
+    def at(self) -> float:
+        """The deadline itself, on the clock's time."""
+        return self.started + self.seconds
+
 
 def _state(endpoint: Mapping[str, Any]) -> str | None:
     status = endpoint.get("status")
@@ -213,7 +218,7 @@ def wait_for_state(
         return dict(initial)
     watcher = watcher or _watcher(client, namespace, deadline)
     try:
-        settled = watcher.wait(name, done, deadline=deadline.started + deadline.seconds)
+        settled = watcher.wait(name, done, deadline=deadline.at)
     except DeadlineExceededError as exc:
         raise _deadline_error(exc, progress, deadline) from exc.__cause__
     # `done` never accepts absence, so the watcher returns the endpoint it accepted.
@@ -264,7 +269,7 @@ def wait_until_absent(
         pass  # the watcher retries, within its budget and the deadline
     watcher = watcher or _watcher(client, namespace, deadline)
     try:
-        watcher.wait(name, done, deadline=deadline.started + deadline.seconds)
+        watcher.wait(name, done, deadline=deadline.at)
     except DeadlineExceededError as exc:
         raise _deadline_error(exc, progress, deadline) from exc.__cause__
 
@@ -287,4 +292,5 @@ def _deadline_error(
         name=exc.name,
         last_state=exc.last_state if exc.last_state not in (None, "absent") else progress.last_state,
         waited_seconds=deadline.elapsed(),
+        outage=exc.outage,
     )

@@ -339,8 +339,15 @@ def test_every_error_is_a_huggingface_error(cls: type[Exception]) -> None:
         DeadlineExceededError(
             namespace="acme", name="bert", last_state="initializing", waited_seconds=1800.0
         ),
+        DeadlineExceededError(
+            namespace="acme",
+            name="bert",
+            last_state="updating",
+            waited_seconds=120.0,
+            outage="the API could not be reached for the last 40 s (TransportError: refused)",
+        ),
     ],
-    ids=lambda error: type(error).__name__,
+    ids=lambda error: type(error).__name__ + ("-outage" if getattr(error, "outage", None) else ""),
 )
 def test_errors_survive_pickling_with_their_attributes(error: HuggingFaceError) -> None:
     copy = pickle.loads(pickle.dumps(error))
