@@ -27,11 +27,12 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.emulator.inprocess import EmulatorTransport
-<<<<<<< HEAD
-from pulumi_huggingface.errors import DeadlineExceededError, EndpointFailedError, QuotaExceededError
-=======
-from pulumi_huggingface.errors import DeadlineExceededError, EndpointFailedError, HuggingFaceError
->>>>>>> main
+from pulumi_huggingface.errors import (
+    DeadlineExceededError,
+    EndpointFailedError,
+    HuggingFaceError,
+    QuotaExceededError,
+)
 from pulumi_huggingface.provider import EndpointOperationError, InferenceEndpointProvider
 from pulumi_huggingface.schema import create_payload
 from pulumi_huggingface.waiting import Clock
@@ -444,29 +445,6 @@ class TestTakeover:
         assert f"pulumi-hf:{earlier['__creation_token']}" not in tags
         assert tags == [f"pulumi-hf:{inputs['__creation_token']}", f"pulumi-hf-id:{IDENTITY}"]
 
-<<<<<<< HEAD
-    def test_an_earlier_run_s_endpoint_declared_otherwise_since_is_deleted_and_made_anew_next_run(
-        self, h: Harness
-    ) -> None:
-        """A replace-only input changed between the runs: the leftover is removed, never left billed."""
-        interrupted_run(h)
-
-        with pytest.raises(EndpointOperationError) as caught:
-            h.provider.create(
-                h.checked(__resource_identity=IDENTITY, region="eu-west-1", instance_type="intel-spr")
-            )
-
-        message = str(caught.value)
-        assert "Cannot take over inference endpoint" in message and "region is 'us-east-1' there" in message
-        assert "was deleted so that nothing is left behind" in message
-        assert h.names() == []
-        created = h.provider.create(
-            h.checked(__resource_identity=IDENTITY, region="eu-west-1", instance_type="intel-spr")
-        )
-        assert created.outs is not None and created.outs["region"] == "eu-west-1"
-
-=======
->>>>>>> main
     def test_an_endpoint_with_another_identity_is_never_taken(self, h: Harness) -> None:
         """Another stack's or another resource's endpoint: it fails as before, saying whose it is."""
         other = h.checked(__resource_identity=OTHER_IDENTITY)
@@ -678,7 +656,9 @@ class TestFoundEndpointsAreNeverDeleted:
         before = h.app.inspect(USER, "safe-ep")
 
         with pytest.raises(EndpointOperationError) as caught:
-            h.provider.create(h.checked(__resource_identity=IDENTITY, region="eu-west-1"))
+            h.provider.create(
+                h.checked(__resource_identity=IDENTITY, region="eu-west-1", instance_type="intel-spr")
+            )
 
         message = str(caught.value)
         assert "Cannot take over inference endpoint" in message and "region is 'us-east-1' there" in message
