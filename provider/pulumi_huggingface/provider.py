@@ -51,6 +51,8 @@ from pulumi_huggingface.errors import (
     DeadlineExceededError,
     HuggingFaceError,
     NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
     RateLimitedError,
     ServerError,
     TransportError,
@@ -423,6 +425,7 @@ class InferenceEndpointProvider(ResourceProvider):
         if _server.in_provider_server():
             # Outside the server (a program, a unit test) there is no pool to widen and nothing to warn about.
             _server.widen_server_pool()
+            _server.shorten_error_messages()
         # The SDK's Config exposes get/require by key only; the settings resolver wants the whole map.
         raw = getattr(req.config, "_props", None)
         config = dict(raw) if isinstance(raw, Mapping) else {}
@@ -521,6 +524,8 @@ class InferenceEndpointProvider(ResourceProvider):
             self._calls_in_flight += 1
         try:
             yield scrub
+        except QuotaExceededError as exc:
+            raise self._scrubbed(self._explain_quota(exc, props[-1] if props else {}), scrub) from None
         except Exception as exc:
             raise self._scrubbed(exc, scrub) from None
         finally:
@@ -549,6 +554,50 @@ class InferenceEndpointProvider(ResourceProvider):
         if isinstance(server_message, str):
             clone.server_message = scrub(server_message)  # type: ignore[attr-defined]
         return clone
+
+    def _explain_quota(self, exc: QuotaExceededError, props: Mapping[str, Any]) -> QuotaExceededError:
+        """Say which quota a refused create, update or resume hit, with the namespace's figures."""
+        parts = [part for part in exc.path.split("/") if part]
+        at = parts.index("endpoint") if "endpoint" in parts else len(parts)
+        namespace = parts[at + 1] if at + 1 < len(parts) else str(props.get("namespace") or "?")
+        name = parts[at + 2] if at + 2 < len(parts) else str(props.get("name") or "?")
+        action = (
+            "Resuming" if exc.path.endswith("/resume") else "Creating" if exc.method == "POST" else "Updating"
+        )
+        vendor, region = props.get("vendor"), props.get("region")
+        instance_type, size, replicas = (
+            props.get("instance_type"),
+            props.get("instance_size"),
+            props.get("max_replica"),
+        )
+        figures = ""
+        try:
+            listing = self._api().list_hardware(namespace)
+        except HuggingFaceError:
+            listing = {}
+        offers = [
+            compute
+            for vendor_item in listing.get("vendors") or []
+            if vendor_item.get("name") == vendor
+            for region_item in vendor_item.get("regions") or []
+            if region_item.get("name") == region
+            for compute in region_item.get("computes") or []
+            if (compute.get("instanceType"), compute.get("instanceSize")) == (instance_type, size)
+        ]
+        quota = (offers[0].get("quota") or {}) if offers else {}
+        per_replica = offers[0].get("numAccelerators") if offers else None
+        if all(isinstance(value, int) for value in (per_replica, *quota.values())) and quota:
+            figures = (
+                f" ({per_replica} accelerator(s) each); {namespace} may run {quota.get('maxAccelerators')} "
+                f"{instance_type} accelerators in {vendor}/{region} and uses {quota.get('usedAccelerators')}"
+            )
+        outcome = " Nothing was created." if action == "Creating" else " Nothing was changed."
+        exc.args = (
+            f"{action} inference endpoint {namespace}/{name} was refused with {exc.status_code} "
+            f"({exc.server_message}): it needs up to {replicas} replica(s) of {instance_type} {size} in "
+            f"{vendor}/{region}{figures}.{outcome} {exc.hint}",
+        )
+        return exc
 
     def _progress(self, scrub: _Scrubber) -> Callable[[str], None]:
         def emit(line: str) -> None:
@@ -946,19 +995,13 @@ class InferenceEndpointProvider(ResourceProvider):
         deadline: waiting.Deadline,
         held_since: float | None,
     ) -> float:
-        """A 409 while the name reads as absent: a quota, or a name still held after a delete.
+        """A 409 while the name reads as absent: a name still held after a delete.
 
-        A quota error is raised at once. A name still held by a deleted endpoint is released
+        (A quota 409 is a `QuotaExceededError`, not a `ConflictError`: it never comes here.) A name
+        still held by a deleted endpoint is released
         within moments ([I], emulator switch ``name_release_seconds``): the POST is retried, which
         is safe since a 409 means nothing was created, for at most `_NAME_RELEASE_SECONDS`.
         """
-        message = (exc.server_message or "").lower()
-        if "quota" in message:
-            raise EndpointOperationError(
-                f"Creating inference endpoint {namespace}/{name} was refused: {exc.server_message}. Nothing "
-                "was created. Free some of the namespace's quota (pause or delete endpoints on the same "
-                "hardware) or ask Hugging Face to raise it, then run again."
-            ) from None
         now = deadline.elapsed()
         started = now if held_since is None else held_since
         if now - started >= _NAME_RELEASE_SECONDS or deadline.expired():
@@ -1280,7 +1323,8 @@ class InferenceEndpointProvider(ResourceProvider):
         """Refuse hardware the namespace's catalogue does not offer, listing what it does offer."""
         try:
             catalogue = client.list_hardware(namespace)
-        except AuthenticationError:
+        except (AuthenticationError, PermissionDeniedError):
+            # The namespace refuses this token: the create would be refused too, so say so now.
             raise
         except HuggingFaceError as exc:
             self._warn(

@@ -31,6 +31,7 @@ from pulumi_huggingface.errors import (
     UnexpectedResponseError,
 )
 from pulumi_huggingface.readiness import MAX_MALFORMED_POLLS, EndpointWatcher, PollingClient, watcher_for
+from pulumi_huggingface.schema import status_message
 from pulumi_huggingface.validation import format_duration
 
 __all__ = [
@@ -209,7 +210,7 @@ def wait_for_state(
             return True
         if state in FAILED_STATES and settled_view:
             raise EndpointFailedError(
-                namespace=namespace, name=name, state=state, server_message=_status(endpoint, "message")
+                namespace=namespace, name=name, state=state, server_message=status_message(endpoint)
             )
         return False
 

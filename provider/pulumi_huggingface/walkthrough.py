@@ -1,58 +1,74 @@
-"""Walk the root Pulumi program through create, an in-place change and destroy, without an account.
+"""Walk the root Pulumi program through the real Pulumi CLI against a local emulator, without an account.
 
-``python -m pulumi_huggingface.walkthrough`` starts the Inference Endpoints emulator in this process,
-starts the Pulumi SDK's dynamic provider server (``python -m pulumi.dynamic``, the process ``pulumi
-up`` runs for this provider) configured with the stack config the CLI would send, and walks the
-project's program (``Pulumi.yaml``'s ``main:``, run under the SDK's mocks) through:
+``python -m pulumi_huggingface.walkthrough`` (after ``bash .ci/setup``, which installs the CLI as
+``.venv/bin/pulumi``) starts the Inference Endpoints emulator on loopback in this process, copies the
+root project (``Pulumi.yaml`` and the program its ``main:`` names) to a temporary folder with a
+local file backend and a ``PULUMI_HOME`` of its own (a passphrase for secrets, no Pulumi account,
+no update check, no plugin downloads), and runs:
 
-1. ``pulumi up``: the endpoint is created and waited for;
-2. ``pulumi config set scaleToZeroTimeout 30`` and ``pulumi preview --diff``: an in-place update
-   (``~ update``, ``scale_to_zero_timeout: 15 => 30``), no replacement;
-3. ``pulumi up``: one ``PUT`` reaches the API, and the endpoint keeps its id and URL;
-4. ``pulumi destroy``: nothing is left on the API.
+1. ``pulumi up --yes``: the endpoint is created and waited for;
+2. ``pulumi config set scaleToZeroTimeout 30`` and ``pulumi preview --diff``: the CLI shows an
+   in-place update (``~ update``, ``scale_to_zero_timeout: 15 => 30``), no replacement;
+3. ``pulumi up --yes``: one ``PUT`` reaches the API (the emulator's counters), no ``POST`` or
+   ``DELETE``, and the endpoint keeps its id;
+4. ``pulumi refresh --yes``: nothing changed;
+5. ``pulumi destroy --yes``: nothing is left on the API.
 
-Each step is checked; the first one that does not hold stops the walkthrough with a message and
-exit status 1. The provider server and the emulator are stopped whatever happens. The Pulumi CLI is
-not needed (nor used): its engine's step logic is played by `pulumi_huggingface.testing.Deployment`.
+It prints what the CLI printed, trimmed to the lines a newcomer needs. Each step is checked; the
+first one that does not hold stops the walkthrough with a message and exit status 1. Whatever
+happens, what is still deployed is destroyed, the emulator stops, no process the CLI started is
+left running, and the temporary folder is removed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import re
 import secrets
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO
 
 import yaml
 
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import (
-    Deployment,
-    DeploymentError,
-    ProviderServer,
-    RegisteredResource,
-    run_program,
-)
 
-__all__ = ["WalkthroughError", "find_project", "main", "run_walkthrough"]
+__all__ = ["WalkthroughError", "find_project", "find_pulumi", "main", "run_walkthrough"]
 
 TIMEOUT_KEY: Final = "scaleToZeroTimeout"
 FIRST_TIMEOUT: Final = 15
 SECOND_TIMEOUT: Final = 30
-# Long enough that the API's first answers and the provider's first polls show the endpoint pending
-# and updating, as the real service does for minutes; short enough not to keep the reader waiting.
+# Long enough that the provider's first polls see the endpoint pending and updating, as the real
+# service does for minutes; short enough not to keep the reader waiting.
 PROVISION_SECONDS: Final = 1.0
-# The stack's `huggingface:pollInterval`: against the emulator in this process, polling at
-# huggingface_hub's 5 s would only add seconds of sleep to every create, update and delete.
+# The stack's `huggingface:pollInterval`: against the emulator, polling at huggingface_hub's 5 s
+# would only add seconds of sleep to every create, update and delete.
 POLL_INTERVAL: Final = "0.2"
-STACK: Final = "dev"
+STACK: Final = "walkthrough"
+COMMAND_TIMEOUT: Final = 300.0
 _TYPE: Final = "pulumi-python:dynamic/huggingface:InferenceEndpoint"
 _PUT: Final = "PUT /v2/endpoint/{namespace}/{name}"
 _POST: Final = "POST /v2/endpoint/{namespace}"
 _DELETE: Final = "DELETE /v2/endpoint/{namespace}/{name}"
+# Lines of the CLI's output a newcomer does not need here: the progress spinner (the CLI prints it
+# as lines when its output is not a terminal), the stack's own rows, URNs, and the hint about
+# `pulumi stack rm` after destroy.
+_DROPPED: Final = (
+    re.compile(r"^@ "),
+    re.compile(r"pulumi:pulumi:Stack\b"),
+    re.compile(r"^\s*\[urn="),
+    re.compile(r"^The resources in the stack have been deleted"),
+    re.compile(r"^If you want to remove the stack completely"),
+)
+# `--yes` runs print their preview first; `pulumi preview --diff` shows it on its own step.
+_APPLYING: Final = re.compile(r"^(?:Updating|Refreshing|Destroying) \(", re.MULTILINE)
 
 
 class WalkthroughError(Exception):
@@ -79,117 +95,175 @@ def find_project(start: Path | None = None) -> Path:
     )
 
 
-def _program_folder(project: Path, settings: dict[str, Any]) -> Path:
+def find_pulumi() -> Path:
+    """The Pulumi CLI: ``pulumi`` beside this interpreter (``bash .ci/setup`` puts it there), else on PATH.
+
+    Raises:
+        WalkthroughError: There is none.
+    """
+    beside = Path(sys.prefix) / "bin" / "pulumi"
+    if beside.exists():
+        return beside
+    found = shutil.which("pulumi")
+    if found is None:
+        raise WalkthroughError(
+            "No Pulumi CLI found. Run `bash .ci/setup` from the repository's root: it uses a pulumi on "
+            "PATH, or builds the pinned version from Go modules, and links it into .venv/bin."
+        )
+    return Path(found)
+
+
+def trim(output: str, *, applying: bool = False) -> str:
+    """The CLI's output without the lines a newcomer does not need, and without blank runs.
+
+    Args:
+        output: What the CLI printed.
+        applying: The command ran with `--yes`: keep only what follows its preview.
+    """
+    start = _APPLYING.search(output) if applying else None
+    if start is not None:
+        output = output[start.start() :]
+    kept: list[str] = []
+    for line in output.splitlines():
+        line = line.rstrip()
+        if any(pattern.search(line) for pattern in _DROPPED):
+            continue
+        if not line and (not kept or not kept[-1]):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip("\n")
+
+
+def _copy_project(project: Path, destination: Path) -> Path:
+    """Copy Pulumi.yaml and its program; the copy's virtualenv is this interpreter's."""
+    settings = yaml.safe_load((project / "Pulumi.yaml").read_text())
+    if not isinstance(settings, dict) or not isinstance(settings.get("name"), str):
+        raise WalkthroughError(f"{project / 'Pulumi.yaml'} has no project name.")
     main = settings.get("main")
-    folder = (project / main).resolve() if isinstance(main, str) and main else project
-    if not (folder / "__main__.py").is_file():
-        raise WalkthroughError(f"{folder} (Pulumi.yaml's main:) has no __main__.py to run.")
-    return folder
+    program = (project / main).resolve() if isinstance(main, str) and main else project
+    if not (program / "__main__.py").is_file():
+        raise WalkthroughError(f"{program} (Pulumi.yaml's main:) has no __main__.py to run.")
+    destination.mkdir(parents=True)
+    if program != project.resolve():
+        relative = Path(main) if isinstance(main, str) else Path(".")
+        shutil.copytree(
+            program, destination / relative, ignore=shutil.ignore_patterns("__pycache__", "Pulumi.*")
+        )
+    else:
+        shutil.copy2(program / "__main__.py", destination / "__main__.py")
+    runtime = settings.get("runtime")
+    if not isinstance(runtime, dict):
+        runtime = {"name": runtime or "python"}
+    options = runtime.setdefault("options", {})
+    options["virtualenv"] = sys.prefix
+    options.pop("toolchain", None)
+    settings["runtime"] = runtime
+    (destination / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+    return destination
 
 
 class _Walk:
-    """The state of one walkthrough: the emulator, the provider server, the stack's state."""
+    """One walkthrough: the emulator, the temporary project and backend, the CLI's environment."""
 
-    def __init__(self, project: Path, out: TextIO) -> None:
-        settings = yaml.safe_load((project / "Pulumi.yaml").read_text())
-        if not isinstance(settings, dict) or not isinstance(settings.get("name"), str):
-            raise WalkthroughError(f"{project / 'Pulumi.yaml'} has no project name.")
-        self.project_name: str = settings["name"]
-        self.folder = _program_folder(project, settings)
+    def __init__(self, project: Path, pulumi: Path, out: TextIO) -> None:
+        self.project = project
+        self.pulumi = pulumi
         self.out = out
-        # A throwaway token: the emulator accepts only it, and it must never be printed.
+        # A throwaway token: the emulator accepts only it, so a create proves the secret reached
+        # the provider; it is never printed.
         self.token = f"hf_walkthrough_{secrets.token_hex(8)}"
+        self.temp = Path(tempfile.mkdtemp(prefix="pulumi-hf-walkthrough-"))
+        self.folder = _copy_project(project, self.temp / "project")
+        self.home = self.temp / "pulumi-home"
+        self.backend = self.temp / "backend"
+        self.home.mkdir()
+        self.backend.mkdir()
         self.emulator: EmulatorServer | None = None
-        self.server: ProviderServer | None = None
-        self.deployment: Deployment | None = None
-        self._stderr_seen = 0
+        self.env = self._environment()
+
+    def _environment(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
+        for key in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_ENDPOINT"):
+            env.pop(key, None)
+        bins = dict.fromkeys([str(self.pulumi.parent), str(Path(sys.prefix) / "bin")])
+        env.update(
+            PATH=os.pathsep.join([*bins, env.get("PATH", "")]),
+            PULUMI_HOME=str(self.home),
+            PULUMI_BACKEND_URL=f"file://{self.backend}",
+            PULUMI_CONFIG_PASSPHRASE=secrets.token_hex(16),
+            PULUMI_SKIP_UPDATE_CHECK="true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+            NO_COLOR="1",
+        )
+        return env
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
         self.out.flush()
 
-    def config(self, timeout: int | None) -> dict[str, str]:
-        """The stack config; `timeout` None leaves the program's default (never `pulumi config set`)."""
-        assert self.emulator is not None
-        config = {
-            "huggingface:token": self.token,
-            "huggingface:apiUrl": self.emulator.base_url,
-            "huggingface:hubUrl": self.emulator.hub_url,
-            "huggingface:pollInterval": POLL_INTERVAL,
-        }
-        if timeout is not None:
-            config[f"{self.project_name}:{TIMEOUT_KEY}"] = str(timeout)
-        return config
-
-    def program(self, timeout: int | None, *, preview: bool) -> list[RegisteredResource]:
-        return run_program(
-            self.folder,
-            config=self.config(timeout),
-            secret_config_keys=["huggingface:token"],
-            project=self.project_name,
-            stack=STACK,
-            preview=preview,
+    def pulumi_run(self, *args: str, show: bool = True, shown_as: str | None = None) -> str:
+        """Run `pulumi <args>` in the project copy; print its trimmed output; return stdout."""
+        if show:
+            self.say(f"\n$ pulumi {shown_as or ' '.join(args)}")
+        done = subprocess.run(
+            [str(self.pulumi), *args],
+            cwd=self.folder,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
         )
-
-    def provider_lines(self) -> None:
-        """Print what the provider logged since last time, as the CLI shows the plugin's lines."""
-        assert self.server is not None
-        text = self.server.stderr_text()
-        new, self._stderr_seen = text[self._stderr_seen :], len(text)
-        for line in new.splitlines():
-            if line.strip():
-                self.say(f"    {line.strip()}")
-
-    def start(self) -> None:
-        self.emulator = EmulatorServer(token=self.token, provision_seconds=PROVISION_SECONDS)
-        self.say(f"Emulator of the Inference Endpoints API on {self.emulator.base_url} (in this process).")
-        self.server = ProviderServer(self.folder, project=self.project_name, stack=STACK)
-        self.server.start()
-        # The engine configures the provider with the whole stack config.
-        self.server.configure(self.config(None), secret_keys=["huggingface:token"])
-        self.say(
-            f"Provider: the Pulumi SDK's provider server (python -m pulumi.dynamic, pid {self.server.pid}), "
-            "configured with huggingface:token (secret), huggingface:apiUrl, huggingface:hubUrl and "
-            f"huggingface:pollInterval {POLL_INTERVAL} (seconds between status requests; "
-            "leave it unset, 5, against the real API)."
-        )
-        self.deployment = Deployment(self.server)
-
-    def stop(self) -> list[str]:
-        """Destroy whatever is still in state, stop the server and the emulator; return what went wrong."""
-        problems: list[str] = []
-        if self.deployment is not None and self.deployment.state:
-            try:
-                self.deployment.destroy()
-            except DeploymentError as error:
-                problems.append(f"cleaning up: {error}")
-        if self.server is not None:
-            self.server.close()
-            if self.server.is_running():
-                problems.append(f"the provider server (pid {self.server.pid}) is still running")
-        if self.emulator is not None:
-            self.emulator.stop()
-        return problems
+        if done.returncode != 0:
+            raise WalkthroughError(
+                f"`pulumi {shown_as or ' '.join(args)}` exited with {done.returncode}:\n"
+                f"{trim(done.stdout + done.stderr)}"
+            )
+        shown = trim(done.stdout, applying="--yes" in args)
+        if show and shown:
+            self.say(shown)
+        return done.stdout
 
     def counts(self) -> dict[str, int]:
         assert self.emulator is not None
         by_route: dict[str, int] = self.emulator.app.request_counts()["byRoute"]
         return by_route
 
-    def only_endpoint(self) -> tuple[str, dict[str, Any]]:
-        assert self.deployment is not None
-        endpoints = [state for state in self.deployment.state.values() if state.type == _TYPE]
+    def endpoint(self) -> tuple[str, dict[str, Any]]:
+        exported = json.loads(self.pulumi_run("stack", "export", show=False))
+        resources = exported.get("deployment", {}).get("resources") or []
+        endpoints = [r for r in resources if r.get("type") == _TYPE]
         if len(endpoints) != 1:
-            raise WalkthroughError(f"expected one InferenceEndpoint in state, found {len(endpoints)}")
-        return endpoints[0].id, endpoints[0].outputs
+            raise WalkthroughError(f"expected one InferenceEndpoint in the stack, found {len(endpoints)}")
+        return endpoints[0]["id"], endpoints[0].get("outputs", {})
 
-    def step_create(self) -> tuple[str, Any]:
-        assert self.deployment is not None
-        self.say("\n$ pulumi up")
-        plan = self.deployment.up(self.program(None, preview=False))
-        self.say(plan.render().rstrip("\n"))
-        self.provider_lines()
-        id_, outputs = self.only_endpoint()
+    def start(self) -> None:
+        self.emulator = EmulatorServer(token=self.token, provision_seconds=PROVISION_SECONDS)
+        version = self.pulumi_run("version", show=False).strip()
+        self.say(
+            f"Pulumi CLI {version} ({self.pulumi}); emulator of the Inference Endpoints API on "
+            f"{self.emulator.base_url}; state in a local backend under {self.temp}."
+        )
+        self.pulumi_run("stack", "init", STACK, show=False)
+        config = {
+            "huggingface:apiUrl": self.emulator.base_url,
+            "huggingface:hubUrl": self.emulator.hub_url,
+            "huggingface:pollInterval": POLL_INTERVAL,
+        }
+        for key, value in config.items():
+            self.pulumi_run("config", "set", key, value)
+        self.pulumi_run(
+            "config",
+            "set",
+            "--secret",
+            "huggingface:token",
+            self.token,
+            shown_as="config set --secret huggingface:token hf_...",
+        )
+
+    def step_create(self) -> str:
+        self.pulumi_run("up", "--yes")
+        id_, outputs = self.endpoint()
         if outputs.get("state") not in ("running", "scaledToZero"):
             raise WalkthroughError(f"after pulumi up the endpoint is {outputs.get('state')!r}, not running")
         if outputs.get("scale_to_zero_timeout") != FIRST_TIMEOUT:
@@ -197,96 +271,123 @@ class _Walk:
                 f"scale_to_zero_timeout is {outputs.get('scale_to_zero_timeout')!r} after create, "
                 f"not {FIRST_TIMEOUT}"
             )
-        self.say(f"Outputs: id={id_} url={outputs.get('url')} state={outputs.get('state')}")
-        return id_, outputs.get("url")
+        return id_
 
     def step_preview(self) -> None:
-        assert self.deployment is not None
-        self.say(f"\n$ pulumi config set {TIMEOUT_KEY} {SECOND_TIMEOUT}")
-        self.say("$ pulumi preview --diff")
+        self.pulumi_run("config", "set", TIMEOUT_KEY, str(SECOND_TIMEOUT))
         before = sum(self.counts().values())
-        plan = self.deployment.preview(self.program(SECOND_TIMEOUT, preview=True))
-        rendered = plan.render()
-        self.say(rendered.rstrip("\n"))
-        expected = f"~ scale_to_zero_timeout: {FIRST_TIMEOUT} => {SECOND_TIMEOUT}"
-        if "(update)" not in rendered or expected not in rendered:
-            raise WalkthroughError(f"the preview does not show an in-place update with {expected!r}")
-        if "+-" in rendered or "(replace)" in rendered:
+        shown = self.pulumi_run("preview", "--diff")
+        update = re.search(r"~ \S*InferenceEndpoint\S*: \(update\)", shown)
+        change = re.search(rf"~ scale_to_zero_timeout\s*: {FIRST_TIMEOUT} => {SECOND_TIMEOUT}", shown)
+        if not update or not change:
+            raise WalkthroughError(
+                "the preview does not show an in-place update of scale_to_zero_timeout "
+                f"{FIRST_TIMEOUT} => {SECOND_TIMEOUT}"
+            )
+        if "replace" in shown:
             raise WalkthroughError("the preview shows a replacement where an in-place update was expected")
         if sum(self.counts().values()) != before:
             raise WalkthroughError("the preview sent requests to the API; a preview must not")
 
-    def step_update(self, id_: str, url: Any) -> None:
-        assert self.deployment is not None and self.emulator is not None
-        self.say("\n$ pulumi up")
+    def step_update(self, id_: str) -> None:
+        assert self.emulator is not None
         self.emulator.app.reset_request_counts()
-        plan = self.deployment.up(self.program(SECOND_TIMEOUT, preview=False))
-        self.say(plan.render().rstrip("\n"))
-        self.provider_lines()
+        self.pulumi_run("up", "--yes")
         counts = self.counts()
         puts, posts, deletes = counts.get(_PUT, 0), counts.get(_POST, 0), counts.get(_DELETE, 0)
         self.say(
-            f"Requests to the API: {puts} PUT, {posts} POST, {deletes} DELETE (from the emulator's counters)"
+            f"Requests to the API during this pulumi up (the emulator's counters): {puts} PUT, "
+            f"{posts} POST, {deletes} DELETE"
         )
         if (puts, posts, deletes) != (1, 0, 0):
             raise WalkthroughError(
                 f"the update sent {puts} PUT, {posts} POST, {deletes} DELETE; expected one PUT"
             )
-        new_id, outputs = self.only_endpoint()
-        if (new_id, outputs.get("url")) != (id_, url):
-            raise WalkthroughError(
-                f"the endpoint changed identity: {id_} {url} became {new_id} {outputs.get('url')}"
-            )
+        new_id, outputs = self.endpoint()
+        if new_id != id_:
+            raise WalkthroughError(f"the endpoint changed identity: {id_} became {new_id}")
         if outputs.get("scale_to_zero_timeout") != SECOND_TIMEOUT:
             raise WalkthroughError(
-                f"scale_to_zero_timeout is {outputs.get('scale_to_zero_timeout')!r}, not 30"
+                f"scale_to_zero_timeout is {outputs.get('scale_to_zero_timeout')!r}, not {SECOND_TIMEOUT}"
             )
-        self.say(
-            f"Same endpoint: id={new_id} url={outputs.get('url')}; scale_to_zero_timeout={SECOND_TIMEOUT}"
-        )
+
+    def step_refresh(self) -> None:
+        shown = self.pulumi_run("refresh", "--yes")
+        if not re.search(r"\b\d+ unchanged", shown):
+            raise WalkthroughError("pulumi refresh found a change where nothing had changed")
 
     def step_destroy(self, id_: str) -> None:
-        assert self.deployment is not None and self.emulator is not None
-        self.say("\n$ pulumi destroy")
-        plan = self.deployment.destroy()
-        self.say(plan.render().rstrip("\n"))
-        self.provider_lines()
-        namespace, _, name = id_.partition("/")
-        if self.emulator.app.inspect(namespace, name) is not None or self.deployment.state:
-            raise WalkthroughError(f"{id_} is still there after pulumi destroy")
+        assert self.emulator is not None
+        self.pulumi_run("destroy", "--yes")
+        if self.emulator.app.endpoint_ids():
+            raise WalkthroughError(
+                f"{self.emulator.app.endpoint_ids()} still on the API after pulumi destroy"
+            )
         self.say(f"{id_} is gone from the API.")
 
+    def processes(self) -> list[int]:
+        """Processes the CLI started for this walkthrough that still run (they carry its PULUMI_HOME)."""
+        marker = f"PULUMI_HOME={self.home}".encode()
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        found.append(int(entry.name))
+            except OSError:
+                continue
+        return found
 
-def run_walkthrough(project: Path, out: TextIO) -> None:
-    """Run the four steps against a fresh emulator, printing what the CLI would show.
+    def stop(self) -> list[str]:
+        """Destroy what is still deployed, stop the emulator, remove the temporary folder."""
+        problems: list[str] = []
+        if self.emulator is not None and self.emulator.app.endpoint_ids():
+            try:
+                self.pulumi_run("destroy", "--yes", show=False)
+            except (WalkthroughError, subprocess.TimeoutExpired) as error:
+                problems.append(f"cleaning up: {error}")
+        deadline = time.monotonic() + 10
+        while self.processes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if self.processes():
+            problems.append(f"processes the CLI started still run: {self.processes()}")
+        if self.emulator is not None:
+            self.emulator.stop()
+        shutil.rmtree(self.temp, ignore_errors=True)
+        return problems
+
+
+def run_walkthrough(project: Path, out: TextIO, *, pulumi: Path | None = None) -> None:
+    """Run the five steps with the real CLI against a fresh emulator, printing what the CLI shows.
 
     Args:
         project: The folder holding ``Pulumi.yaml``.
         out: Where to print.
+        pulumi: The CLI; `find_pulumi()` when None.
 
     Raises:
-        WalkthroughError: A step did not do what it should.
-        DeploymentError: A provider call failed.
+        WalkthroughError: A step did not do what it should, or a command failed.
     """
-    walk = _Walk(project, out)
+    walk = _Walk(project, pulumi or find_pulumi(), out)
     started = time.monotonic()
-    walk.say(
-        f"Walkthrough of the {walk.project_name} program ({walk.folder}) against a local emulator: "
-        "no account, no Pulumi CLI."
-    )
     try:
         walk.start()
-        id_, url = walk.step_create()
+        id_ = walk.step_create()
         walk.step_preview()
-        walk.step_update(id_, url)
+        walk.step_update(id_)
+        walk.step_refresh()
         walk.step_destroy(id_)
     finally:
         problems = walk.stop()
     if problems:
         raise WalkthroughError("; ".join(problems))
     walk.say(
-        f"\nDone in {time.monotonic() - started:.1f}s: created, previewed an in-place change, updated "
-        "it with one PUT, destroyed. The provider server and the emulator are stopped."
+        f"\nDone in {time.monotonic() - started:.1f}s with the real Pulumi CLI: created, previewed an "
+        "in-place change, applied it with one PUT, refreshed, destroyed. The emulator and every process "
+        "the CLI started are stopped; the temporary backend is removed."
     )
 
 
@@ -294,20 +395,19 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     """Entry point of ``python -m pulumi_huggingface.walkthrough``; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m pulumi_huggingface.walkthrough",
-        description="Create, preview an in-place change, update and destroy the root program's endpoint "
-        "against a local emulator, through the Pulumi SDK's provider server.",
+        description="Create, preview an in-place change, update, refresh and destroy the root program's "
+        "endpoint with the real Pulumi CLI against a local emulator.",
     )
     parser.add_argument("--project-dir", type=Path, default=None, help="the folder holding Pulumi.yaml")
     args = parser.parse_args(argv)
     stdout, stderr = out or sys.stdout, err or sys.stderr
-    report: Callable[[str], object] = stderr.write
     try:
         run_walkthrough(find_project(args.project_dir), stdout)
-    except (WalkthroughError, DeploymentError) as error:
-        report(f"walkthrough failed: {error}\n")
+    except WalkthroughError as error:
+        stderr.write(f"walkthrough failed: {error}\n")
         return 1
     except KeyboardInterrupt:
-        report("walkthrough interrupted; the provider server and the emulator were stopped\n")
+        stderr.write("walkthrough interrupted\n")
         return 130
     return 0
 

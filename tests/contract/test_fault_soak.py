@@ -275,7 +275,8 @@ def test_lifecycles_under_faults_leak_nothing_and_lose_nothing(
 ) -> None:
     started = time.monotonic()
     figures = Figures()
-    with EmulatorServer(token=TOKEN, provision_seconds=(0.1, 0.6), seed=11) as emulator:
+    # Each stack deploys to an organisation of its own, which the emulator must know as the user's.
+    with EmulatorServer(token=TOKEN, provision_seconds=(0.1, 0.6), seed=11, orgs=STACKS) as emulator:
         # The first stack's first server is killed mid-create: at the default cadence its create is
         # surely still waiting when the kill lands. Every other server polls at the tier's cadence.
         stacks = [

@@ -27,7 +27,12 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.emulator.inprocess import EmulatorTransport
-from pulumi_huggingface.errors import DeadlineExceededError, EndpointFailedError, HuggingFaceError
+from pulumi_huggingface.errors import (
+    DeadlineExceededError,
+    EndpointFailedError,
+    HuggingFaceError,
+    QuotaExceededError,
+)
 from pulumi_huggingface.provider import EndpointOperationError, InferenceEndpointProvider
 from pulumi_huggingface.schema import create_payload
 from pulumi_huggingface.waiting import Clock
@@ -260,7 +265,7 @@ class TestConflicts:
             lambda r: httpx.Response(409, json={"error": "Conflict: Quota exceeded"}),
         )
         result = provider.check({}, base_inputs(name="chat"))
-        with pytest.raises(EndpointOperationError, match=r"Quota exceeded.*Nothing was created"):
+        with pytest.raises(QuotaExceededError, match=r"Quota exceeded.*Nothing was created"):
             provider.create(result.inputs)
         assert len(api.calls_of("POST")) == 1
 
@@ -515,11 +520,11 @@ class TestOrphansOfAutonamedCreates:
         inputs = autonamed(h)
         created = h.provider.create(dict(inputs))
         assert created.outs is not None
-        news = autonamed(h, inputs, region="eu-west-1")
+        news = autonamed(h, inputs, region="eu-west-1", instance_type="intel-spr")
         diff = h.provider.diff(created.id, created.outs, news)
         assert diff.replaces == ["region"] and diff.delete_before_replace is False
         # As the engine does before a replacement: check again without the old inputs.
-        replacement = autonamed(h, region="eu-west-1")
+        replacement = autonamed(h, region="eu-west-1", instance_type="intel-spr")
 
         h.provider.create(replacement)
 
@@ -651,7 +656,9 @@ class TestFoundEndpointsAreNeverDeleted:
         before = h.app.inspect(USER, "safe-ep")
 
         with pytest.raises(EndpointOperationError) as caught:
-            h.provider.create(h.checked(__resource_identity=IDENTITY, region="eu-west-1"))
+            h.provider.create(
+                h.checked(__resource_identity=IDENTITY, region="eu-west-1", instance_type="intel-spr")
+            )
 
         message = str(caught.value)
         assert "Cannot take over inference endpoint" in message and "region is 'us-east-1' there" in message

@@ -717,7 +717,9 @@ def test_waits_end_when_the_emulator_reports_running_within_the_request_budget(
     seeded provisioning times from 2 to 20 s, 12 endpoints over 2 list pages. Each wait ends within
     5 s of the endpoint becoming running (about one second for most), for no more requests than the
     waits earned."""
-    app = EmulatorApp(token="hf_readiness", seed=3, provision_seconds=(2.0, 20.0), list_page_size=8)
+    app = EmulatorApp(
+        token="hf_readiness", orgs=[NS], seed=3, provision_seconds=(2.0, 20.0), list_page_size=8
+    )
     fake_time = FakeTime()
 
     def sleep(seconds: float) -> None:
