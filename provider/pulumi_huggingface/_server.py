@@ -34,8 +34,10 @@ from __future__ import annotations
 import enum
 import gc
 import inspect
+import os
 import sys
 import threading
+import time
 import traceback
 from concurrent import futures
 from dataclasses import dataclass
@@ -294,3 +296,60 @@ def shorten_error_messages() -> bool:
             return False
         main.traceback = _ShortTracebacks(traceback)  # type: ignore[attr-defined]
         return True
+
+
+_PLUGIN_SCRIPT = "pulumi-resource-pulumi-python"
+_watching_cli = False
+
+
+def _proc_parent(pid: int) -> int | None:
+    """The parent pid of `pid` from /proc (Linux), or None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _proc_cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _watch_cli(parent: int, cli: int | None, interval: float) -> None:
+    while os.getppid() == parent and (cli is None or _proc_parent(parent) == cli):
+        time.sleep(interval)
+    # Nobody is left to receive a result: an endpoint being created stays on the API, and the next
+    # `pulumi up` takes it over (or names it, if autonamed) as after any interrupted run.
+    os._exit(1)
+
+
+def exit_with_cli(interval: float = 1.0) -> bool:
+    """End this provider server when the Pulumi CLI that started it is gone.
+
+    The CLI stops its plugins when it ends, but a CLI killed with SIGKILL (a cancelled CI job, the
+    out-of-memory killer) stops nothing, and the SDK's server then serves nobody for ever, holding
+    its waits. The CLI is this process's parent, or, when the `pulumi-resource-pulumi-python` script
+    started it without `exec` (it runs Python as its child), the script's parent; a daemon thread
+    checks every `interval` seconds that both links hold and exits the process when one breaks.
+    Call it from `configure()`; only the first call starts the thread. Outside the provider server it
+    does nothing.
+
+    Returns:
+        Whether the server is watching the CLI (started now or earlier).
+    """
+    global _watching_cli
+    if not in_provider_server():
+        return False
+    with _lock:
+        if not _watching_cli:
+            parent = os.getppid()
+            cli = _proc_parent(parent) if _PLUGIN_SCRIPT in _proc_cmdline(parent) else None
+            threading.Thread(
+                target=_watch_cli, args=(parent, cli, interval), name="exit-with-cli", daemon=True
+            ).start()
+            _watching_cli = True
+    return True

@@ -426,6 +426,7 @@ class InferenceEndpointProvider(ResourceProvider):
             # Outside the server (a program, a unit test) there is no pool to widen and nothing to warn about.
             _server.widen_server_pool()
             _server.shorten_error_messages()
+            _server.exit_with_cli()
         # The SDK's Config exposes get/require by key only; the settings resolver wants the whole map.
         raw = getattr(req.config, "_props", None)
         config = dict(raw) if isinstance(raw, Mapping) else {}
