@@ -2,8 +2,8 @@
 
 Config: `resources` (comma-separated resource names, default `model`), `endpointName` (an explicit
 endpoint name, for a single resource), `scaleToZeroTimeout` (15), `region` (us-east-1, replace-only),
-`instanceType` (intel-icl), `ignoreTimeout`, `protect`, `retainOnDelete`, `deleteBeforeReplace`
-(booleans) and `aliasOf` (the resource's previous name).
+`instanceType` (intel-icl), `ignoreTimeout`, `protect`, `retainOnDelete`, `deleteBeforeReplace`,
+`adoptExisting` (booleans) and `aliasOf` (the resource's previous name).
 """
 
 import pulumi
@@ -35,5 +35,6 @@ for resource_name in (config.get("resources") or "model").split(","):
         min_replica=0,
         max_replica=1,
         scale_to_zero_timeout=config.get_int("scaleToZeroTimeout") or 15,
+        adopt_existing=bool(config.get_bool("adoptExisting")),
         opts=options,
     )
