@@ -27,6 +27,10 @@ fallback is never silent in CI.
 
 The executor's threads are created lazily per submitted call, so a wider limit costs nothing
 until calls actually overlap.
+
+Two more adjustments of the server run from `configure()`: `shorten_error_messages()` (this
+package's errors reach the CLI as their message, not a traceback) and `exit_with_cli()` (the server
+ends when the CLI that started it is gone, instead of serving nobody after a SIGKILL).
 """
 
 from __future__ import annotations
