@@ -13,7 +13,7 @@ import pytest
 import yaml
 from provider_fakes import FakeApi, make_provider
 
-from pulumi_huggingface.testing import run_program
+from support import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -37,7 +37,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 
-from pulumi_huggingface.testing._values import PROVIDER_KEY, secret_paths, strip_secrets
+from support._values import PROVIDER_KEY, secret_paths, strip_secrets
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
