@@ -1,4 +1,7 @@
-"""Test Pulumi programs and dynamic providers without the Pulumi CLI or a Hugging Face account.
+"""Test code: drive the SDK's dynamic provider server over gRPC and imitate the engine around it.
+
+The CLI tier runs the real engine; this stays for what the CLI cannot give (killing the plugin in
+the middle of a create, faults at the gRPC level, calls the engine never makes) and for bench/.
 
 * `ProviderServer` starts the SDK's own dynamic provider server (`python -m pulumi.dynamic`), the
   process `pulumi up` runs, and calls it over gRPC the way the engine does.
