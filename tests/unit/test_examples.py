@@ -85,3 +85,14 @@ def test_root_project_runs_the_quickstart() -> None:
     assert project["name"] == "pulumi-huggingface"
     assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": ".venv"}}
     assert project["main"] == "examples/quickstart/"
+
+
+def test_a_program_folder_given_relative_to_the_current_directory_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)
+
+    (resource,) = run_program("examples/quickstart")
+
+    assert resource.type == TYPE_TOKEN and resource.inputs["scale_to_zero_timeout"] == 15
+    assert Path.cwd() == ROOT
