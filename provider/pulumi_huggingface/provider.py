@@ -173,13 +173,20 @@ def _is_unknown(value: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """Strip the provider server's secret wrappers, should any reach the provider."""
+    """Strip the provider server's secret wrappers, should any reach the provider, and give whole
+    numbers back their integer type.
+
+    The engine carries every number as a double: without this, messages and outputs would read
+    `scale_to_zero_timeout is 5.0` and `port: 8080.0`.
+    """
     if rpc.is_rpc_secret(value):
         return _plain(rpc.unwrap_rpc_secret(value))
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -448,7 +455,13 @@ class InferenceEndpointProvider(ResourceProvider):
 
     @staticmethod
     def _choose_name(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
-        defaulted = [key for key in _strings(inputs.get(INTERNAL_DEFAULTS)) if key != "name"]
+        defaulted = [
+            key for key in _strings(inputs.get(INTERNAL_DEFAULTS)) if key not in ("name", "namespace")
+        ]
+        if inputs.get("namespace") is None:
+            # Resolved at create (stack config, else the token's owner) and echoed in the outputs;
+            # recorded here so a refresh keeps it out of the inputs the program never declared.
+            defaulted.append("namespace")
         if inputs.get("name") is None:
             # Keep the name generated on an earlier run; a replacement re-checks without olds and
             # so gets a fresh suffix, letting the new endpoint exist beside the old one.
@@ -1136,7 +1149,12 @@ class InferenceEndpointProvider(ResourceProvider):
                 outs = self._live_outputs(namespace, endpoint, props)
             else:
                 outs = self._outputs(namespace, props, endpoint, applied=False, previous=props)
-            inputs = {field.name: outs[field.name] for field in FIELDS if outs.get(field.name) is not None}
+            undeclared = {"namespace"} & set(_strings(props.get(INTERNAL_DEFAULTS)))
+            inputs = {
+                field.name: outs[field.name]
+                for field in FIELDS
+                if outs.get(field.name) is not None and field.name not in undeclared
+            }
             inputs.update({key: props[key] for key in _INTERNAL_KEYS if key in props})
             return ReadResult(f"{namespace}/{name}", self._scrub_outputs(outs, scrub), inputs)
 
@@ -1147,7 +1165,7 @@ class InferenceEndpointProvider(ResourceProvider):
         olds, news = _plain(olds), _plain(news)
         with self._guard(olds, news) as scrub:
             changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
-            payload = schema.update_payload(changed, news)
+            payload = schema.update_payload(changed, news, previous=olds)
             # Inputs applied by calls other than the PUT (desired_state: pause, resume, scale to zero).
             actions = [name for name in changed if FIELDS_BY_NAME[name].applied_by]
             if not payload and not actions:
@@ -1177,7 +1195,9 @@ class InferenceEndpointProvider(ResourceProvider):
                 updated_at=olds.get("updated_at"),
                 put=lambda body: self._put(client, namespace, name, body, deadline, progress),
             )
-            applied = "revision" in changed
+            # A branch or tag resolves anew when the revision or the repository changes: the commit
+            # the API now reports is its resolution, not drift.
+            applied = bool({"revision", "repository"} & set(changed))
             outs = self._outputs(namespace, news, settled, applied=applied, previous=olds)
             return UpdateResult(self._scrub_outputs(outs, scrub))
 

@@ -70,7 +70,8 @@ CASES: list[tuple[str, Any, str]] = [
     ("framework", "custom", IN_PLACE),
     ("task", "text-classification", IN_PLACE),
     ("revision", "v2.0", IN_PLACE),
-    ("accelerator", "gpu", IN_PLACE),
+    # [D] the API refuses a CPU<->GPU switch in place.
+    ("accelerator", "gpu", REPLACE),
     ("instance_size", "x4", IN_PLACE),
     ("instance_type", "intel-spr", IN_PLACE),
     ("vendor", "gcp", REPLACE),
