@@ -857,7 +857,7 @@ def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
     for field in FIELDS:
         if field.api_path is None:
             continue
-        if field.group in _GROUP_PATHS:
+        if field.group is not None and field.group in _GROUP_PATHS:
             groups.add(field.group)
             continue
         value = inputs.get(field.name)

@@ -360,15 +360,20 @@ _SPECIAL: Final[Mapping[str, Callable[[Any, Callable[[Any], bool]], list[Problem
 def _check_relations(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     min_replica, max_replica = known("min_replica"), known("max_replica")
+    # max_replica defaults to 1: min_replica 2 alone is as refused by the API as beside max_replica 1.
+    max_declared = inputs.get("max_replica") is not None
+    if not max_declared:
+        max_replica = FIELDS_BY_NAME["max_replica"].default
     if (
         isinstance(min_replica, (int, float))
         and isinstance(max_replica, (int, float))
         and min_replica > max_replica
     ):
+        shown = f"{max_replica!r}" + ("" if max_declared else " (the default)")
         problems.append(
             Problem(
                 "min_replica",
-                f"min_replica {min_replica!r} is above max_replica {max_replica!r}; lower min_replica or "
+                f"min_replica {min_replica!r} is above max_replica {shown}; lower min_replica or "
                 "raise max_replica.",
             )
         )

@@ -228,3 +228,17 @@ def test_whole_numbers_from_the_engine_read_as_integers_in_outputs() -> None:
     assert outs["custom_image"] == {"url": "ghcr.io/example/server:1", "port": 8080}
     assert type(outs["custom_image"]["port"]) is int
     assert_converged(deployment, declared)
+
+
+def test_min_replica_above_the_default_max_replica_is_refused_at_check() -> None:
+    """max_replica defaults to 1: min_replica 2 alone would pass the preview and fail at `up`."""
+    deployment = stack()
+    with pytest.raises(CheckRefused) as refused:
+        deployment.apply(program(min_replica=2, max_replica=None, scale_to_zero_timeout=None))
+    assert refused.value.failures == [
+        (
+            "min_replica",
+            "min_replica 2 is above max_replica 1 (the default); lower min_replica or raise max_replica.",
+        )
+    ]
+    assert deployment.app.endpoint_ids() == []
