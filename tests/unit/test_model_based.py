@@ -144,6 +144,7 @@ AXES: dict[str, list[dict[str, Any]]] = {
         {"desired_state": "scaledToZero"},
     ],
     "timeouts": [{"timeouts": None}, {"timeouts": {"update": "45m"}}],
+    "adopt_existing": [{"adopt_existing": None}, {"adopt_existing": True}],
 }
 REPLACE_ONLY = ("name", "namespace", "vendor", "region", "accelerator")
 REPLACE_ONLY_IF_SET = ("private_link_account_id", "private_link_region")
