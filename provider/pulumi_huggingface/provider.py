@@ -62,6 +62,7 @@ from pulumi_huggingface.schema import (
     INTERNAL_RESOURCE_IDENTITY,
     INTERNAL_RESOURCE_NAME,
     Mutability,
+    Removal,
 )
 from pulumi_huggingface.settings import Settings, require_token, resolve_settings
 
@@ -509,11 +510,38 @@ class InferenceEndpointProvider(ResourceProvider):
                 self._sightings.record(identity, id_)
             changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
             if not changed:
-                return DiffResult(changes=False, replaces=[], delete_before_replace=False)
+                # Removing a keep-on-removal input changes nothing on the endpoint, but the outputs,
+                # which a refresh turns back into inputs, must stop echoing it: an update that sends
+                # no request. Otherwise the refresh writes it back into the inputs.
+                return DiffResult(
+                    changes=self._declarations_differ(olds, news), replaces=[], delete_before_replace=False
+                )
             replaces = [name for name in changed if FIELDS_BY_NAME[name].mutability is Mutability.REPLACE]
             # Names are unique in a namespace: a replacement under the same name must delete first.
             same_identity = bool(replaces) and self._same_identity(id_, olds, news)
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=same_identity)
+
+    @staticmethod
+    def _declarations_differ(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """Whether the outputs still echo a keep-on-removal input the program no longer declares.
+
+        The namespace is always an output, so whether it was declared is the mark check leaves in
+        `__defaults`. Outputs written before the mark existed lack it, as if declared: their first
+        diff against inputs without a namespace is one update that sends nothing.
+        """
+
+        def namespace_declared(props: Mapping[str, Any]) -> bool:
+            return "namespace" not in _strings(props.get(INTERNAL_DEFAULTS))
+
+        if namespace_declared(olds) != namespace_declared(news):
+            return True
+        return any(
+            field.removal is Removal.KEEP
+            and field.name != "namespace"
+            and news.get(field.name) is None
+            and olds.get(field.name) is not None
+            for field in FIELDS
+        )
 
     @staticmethod
     def _same_identity(id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:

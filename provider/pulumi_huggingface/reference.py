@@ -60,7 +60,8 @@ def render_reference() -> str:
     lines = [
         "### `InferenceEndpoint` inputs",
         "",
-        "On removal: *clear* empties the field on the endpoint, *keep* leaves the endpoint's value, "
+        "On removal: *clear* empties the field on the endpoint, *keep* leaves the endpoint's value "
+        "(an update that sends no request, so that the state stops recording the input), "
         "*default* returns to the default, *required* cannot be removed. Inputs the API can only "
         "change together form a group: a change to any member sends every member, a removed one as "
         "its removal value.",

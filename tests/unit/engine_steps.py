@@ -1,6 +1,7 @@
 """The engine's steps for one resource, played through `InferenceEndpointProvider` against the
 in-process emulator: check, diff, then update, or a replacement that honours
 `delete_before_replace`; refresh; destroy. Used by the scaling matrix and the model-based test.
+Every value reaches the provider as the engine sends it, whole numbers as doubles.
 
 The emulator's clock moves only with the provider's sleeps (see `provider_fakes.EmulatedProvider`),
 so provisioning and polling cost no wall time.
@@ -25,6 +26,19 @@ CONFIG = {
     "huggingface:pollInterval": "0.5",
 }
 _WRITES = ("POST", "PUT", "DELETE")
+
+
+def wire(value: Any) -> Any:
+    """`value` as the engine hands it to a provider: every number a double (protobuf's Value)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: wire(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [wire(item) for item in value]
+    return value
 
 
 class CheckRefused(Exception):
@@ -73,7 +87,7 @@ class EngineStack:
 
     def check(self, program: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run check as the engine does; raise `CheckRefused` when it fails."""
-        result = self.provider.check(dict(self.inputs if olds is None else olds), dict(program))
+        result = self.provider.check(wire(self.inputs if olds is None else olds), wire(program))
         if result.failures:
             raise CheckRefused([(f.property, f.reason) for f in result.failures])
         return dict(result.inputs)
@@ -91,35 +105,37 @@ class EngineStack:
             step = Step("create")
             self._create(checked)
         else:
-            diff = self.provider.diff(self.id, dict(self.outs), dict(checked))
+            diff = self.provider.diff(self.id, wire(self.outs), wire(checked))
             if not diff.changes:
+                # The engine keeps the outputs and records the new inputs.
                 step = Step("same")
+                self.inputs = checked
             elif diff.replaces:
                 step = Step("replace", list(diff.replaces), bool(diff.delete_before_replace))
                 # The engine checks a replacement afresh, without the old inputs.
                 fresh = self.check(program, olds={})
                 old_id, old_outs = self.id, dict(self.outs)
                 if diff.delete_before_replace:
-                    self.provider.delete(old_id, old_outs)
+                    self.provider.delete(old_id, wire(old_outs))
                     self._create(fresh)
                 else:
                     self._create(fresh)
-                    self.provider.delete(old_id, old_outs)
+                    self.provider.delete(old_id, wire(old_outs))
             else:
                 step = Step("update")
-                result = self.provider.update(self.id, dict(self.outs), dict(checked))
+                result = self.provider.update(self.id, wire(self.outs), wire(checked))
                 self.inputs, self.outs = checked, dict(result.outs or {})
         step.writes = self._writes() - before
         step.deleted = sorted(ids_before - set(self.app.endpoint_ids()))
         return step
 
     def _create(self, checked: dict[str, Any]) -> None:
-        result = self.provider.create(dict(checked))
+        result = self.provider.create(wire(checked))
         self.id, self.inputs, self.outs = result.id, checked, dict(result.outs or {})
 
     def refresh(self) -> None:
         """`pulumi refresh`: read the endpoint and keep the outputs and inputs it returns."""
-        result = self.provider.read(self.id, dict(self.outs))
+        result = self.provider.read(self.id, wire(self.outs))
         assert result.id == self.id, f"refresh lost {self.id}"
         self.outs = dict(result.outs or {})
         if result.inputs is not None:
@@ -127,12 +143,12 @@ class EngineStack:
 
     def pending_diff(self, program: dict[str, Any]) -> Any:
         """The diff the next `pulumi preview` would show for `program`."""
-        return self.provider.diff(self.id, dict(self.outs), self.check(program))
+        return self.provider.diff(self.id, wire(self.outs), wire(self.check(program)))
 
     def destroy(self) -> None:
         """`pulumi destroy`."""
         if self.id:
-            self.provider.delete(self.id, dict(self.outs))
+            self.provider.delete(self.id, wire(self.outs))
             self.id, self.inputs, self.outs = "", {}, {}
 
     def config(self) -> dict[str, Any]:

@@ -144,12 +144,30 @@ def test_unknown_nested_inside_a_map_counts_as_a_change(provider: Any) -> None:
     assert (result.changes, result.replaces) == (True, [])
 
 
-@pytest.mark.parametrize("name", ["namespace", "task", "scaling_metric"])
-def test_removing_a_keep_input_is_no_change(provider: Any, name: str) -> None:
-    """Removing an input whose removal keeps the server's value changes nothing (an omitted namespace
-    in particular never causes a diff)."""
+@pytest.mark.parametrize("name", ["task", "scaling_metric"])
+def test_removing_a_keep_input_replaces_nothing_and_updates_only_the_outputs(
+    provider: Any, name: str
+) -> None:
+    """Removing an input whose removal keeps the server's value is an update that sends no request
+    (tests/unit/test_field_convergence.py): the outputs stop echoing the input, so that a refresh
+    does not write it back into the inputs."""
     news = {key: value for key, value in BASE.items() if key != name}
-    assert provider.diff(ID, dict(OUTPUTS), news).changes is False
+    result = provider.diff(ID, dict(OUTPUTS), news)
+    assert (result.changes, result.replaces) == (True, [])
+
+
+def test_an_omitted_namespace_is_no_change(provider: Any) -> None:
+    """An omitted namespace, resolved at create and marked by check, never causes a diff."""
+    news = {key: value for key, value in BASE.items() if key != "namespace"}
+    olds = {**OUTPUTS, "__defaults": ["namespace"]}
+    assert provider.diff(ID, olds, {**news, "__defaults": ["namespace"]}).changes is False
+
+
+def test_removing_a_declared_namespace_replaces_nothing(provider: Any) -> None:
+    """The endpoint stays where it is; the outputs learn that the namespace is no longer declared."""
+    news = {key: value for key, value in BASE.items() if key != "namespace"}
+    result = provider.diff(ID, dict(OUTPUTS), {**news, "__defaults": ["namespace"]})
+    assert (result.changes, result.replaces) == (True, [])
 
 
 @pytest.mark.parametrize(

@@ -242,3 +242,36 @@ def test_min_replica_above_the_default_max_replica_is_refused_at_check() -> None
         )
     ]
     assert deployment.app.endpoint_ids() == []
+
+
+def test_removing_a_declared_namespace_then_refreshing_keeps_it_out_of_the_inputs() -> None:
+    """The removal changes nothing on the API (removal keeps the namespace), but the outputs
+    must learn it is no longer declared, or the next refresh writes it back into the inputs."""
+    deployment = stack()
+    deployment.apply(program(namespace="emulator-user"))
+    declared = program()
+    step = deployment.apply(declared)
+
+    assert step.op == "update" and step.writes == {}
+    deployment.refresh()
+    assert "namespace" not in deployment.inputs
+    assert deployment.pending_diff(declared).changes is False
+
+
+@pytest.mark.parametrize(
+    ("removed", "declared"),
+    [("task", {"task": "text-classification"}), ("scaling_metric", {"scaling_metric": "pendingRequests"})],
+)
+def test_removing_a_keep_input_then_refreshing_keeps_it_out_of_the_inputs(
+    removed: str, declared: dict[str, Any]
+) -> None:
+    """Removal keeps the endpoint's value and sends nothing; a later refresh must not write the
+    input back (the next plan would show it removed again)."""
+    deployment = stack()
+    deployment.apply(program(**declared))
+    step = deployment.apply(program(**{removed: None}))
+
+    assert step.op == "update" and step.writes == {}
+    deployment.refresh()
+    assert removed not in deployment.inputs
+    assert deployment.pending_diff(program(**{removed: None})).changes is False

@@ -360,9 +360,19 @@ class EndpointLifecycle(RuleBasedStateMachine):
         mismatched = {key: pair for key, pair in pairs.items() if pair[0] != pair[1]}
         assert mismatched == {}, f"the API does not hold what was declared: {mismatched}"
 
+        # The engine sends whole numbers as doubles; the outputs give them back as integers.
+        whole = [deployment.outs.get(key) for key in ("min_replica", "max_replica", "scale_to_zero_timeout")]
+        image = deployment.outs.get("custom_image") or {}
+        whole += [spec.get("port") for spec in [image, *image.values()] if isinstance(spec, dict)]
+        assert not [number for number in whole if isinstance(number, float)], f"floats in outputs: {whole}"
+
         declared_outs = {key: deployment.outs.get(key) for key in pairs}
         deployment.refresh()
         assert {key: deployment.outs.get(key) for key in pairs} == declared_outs, "refresh found drift"
+        # A refresh writes no input the program does not declare (the engine would show it removed).
+        checked = deployment.check(program(self.declared))
+        extra = {key for key in deployment.inputs if not key.startswith("__")} - set(checked)
+        assert extra == set(), f"refresh wrote undeclared inputs: {extra}"
         diff = deployment.pending_diff(program(self.declared))
         assert diff.changes is False, f"diff after refresh: {diff.replaces}"
 
