@@ -60,9 +60,11 @@ def render_reference() -> str:
     lines = [
         "### `InferenceEndpoint` inputs",
         "",
-        "On removal: *clear* empties the field on the endpoint, *keep* leaves the endpoint's value "
-        "(an update that sends no request, so that the state stops recording the input), "
-        "*default* returns to the default, *required* cannot be removed. Inputs the API can only "
+        "On removal: *clear* empties the field on the endpoint, *keep* leaves the endpoint's value, "
+        "*default* returns to the default, *required* cannot be removed. Declaring or removing an "
+        "input without changing what the endpoint holds (removing a *keep* input, writing out a "
+        "default) is an update that sends no request, so that the state records what the program "
+        "declares. Inputs the API can only "
         "change together form a group: a change to any member sends every member, a removed one as "
         "its removal value.",
         "",

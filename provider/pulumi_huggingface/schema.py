@@ -601,8 +601,13 @@ FIELDS: Final[tuple[Field, ...]] = (
         Kind.BOOLEAN,
         Mutability.IN_PLACE,
         Removal.DEFAULT,
-        "Whether the endpoint caches HTTP responses. Defaults to false.",
+        "Whether the endpoint caches HTTP responses. Defaults to false. Sent as the top-level "
+        "`cacheHttpResponses` huggingface_hub sends; an API that keeps it elsewhere ignores it.",
         default=False,
+        # The recent spec has no top-level `cacheHttpResponses` (it moved to the admin-only
+        # `experimentalFeatures`, reference §4.1): an answer without it is not drift, so no
+        # declaration can diff forever.
+        readback=Readback.IF_PRESENT,
     ),
     Field(
         "private_link_account_id",
@@ -707,7 +712,9 @@ OUTPUTS: Final[tuple[OutputField, ...]] = (
 #   it chose itself for `minReplica` 0, and the reference does not know whether raising `minReplica`
 #   clears it. So both go out: the timeout as declared, or null (cleared; the API's default again
 #   when `minReplica` is 0).
-# * route: the API replaces `route` whole, so a change to `domain` alone would erase `path`.
+# * route: whether the API merges `route` on PUT or replaces it whole is unknown (reference §4.1);
+#   sent whole, with a removed key as null, it means the same under either, where `domain` alone
+#   would erase `path` under the second.
 _GROUP_PATHS: Final[Mapping[str, str]] = {"image": "model.image", "measure": "compute.scaling.measure"}
 GROUPS: Final[Mapping[str, tuple[str, ...]]] = {
     group: tuple(field.name for field in FIELDS if field.group == group)
@@ -1020,8 +1027,30 @@ def live_inputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def status_outputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
-    """Read the reported outputs (`OUTPUTS`) of an endpoint's JSON, keyed by Python name."""
-    return {output.name: _get_path(endpoint, output.api_path) for output in OUTPUTS}
+    """Read the reported outputs (`OUTPUTS`) of an endpoint's JSON, keyed by Python name.
+
+    Unknown keys of the answer are ignored: only the paths of `OUTPUTS` are read.
+    """
+    outputs = {output.name: _get_path(endpoint, output.api_path) for output in OUTPUTS}
+    outputs["status_message"] = status_message(endpoint)
+    return outputs
+
+
+def status_message(endpoint: Mapping[str, Any]) -> str | None:
+    """What the API says about the endpoint's state, with why it failed when it says.
+
+    Clients of the live API read why a deployment failed from `status.errorMessage`, falling back
+    to `status.message` (reference §4.1): both are read, and joined when they differ.
+    """
+    status = endpoint.get("status")
+    if not isinstance(status, Mapping):
+        return None
+    message, error = status.get("message"), status.get("errorMessage")
+    message = message if isinstance(message, str) and message else None
+    error = error if isinstance(error, str) and error else None
+    if message and error and error not in message:
+        return f"{message}: {error}"
+    return error or message
 
 
 def reconcile(field: Field, declared: Any, live: Any, previous: Mapping[str, Any]) -> Any:

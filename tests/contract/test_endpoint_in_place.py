@@ -103,7 +103,7 @@ CASES: list[Case] = [
     # The API reads a revision back as the commit it resolves to; what it was asked for is stored.
     Case("revision", {"revision": "main"}, "v2.0", stored("model", "revision")),
     Case("instance_size", {}, "x4", got("compute", "instanceSize")),
-    Case("instance_type", {}, "intel-spr", got("compute", "instanceType")),
+    Case("instance_type", {}, "intel-icl", got("compute", "instanceType")),
     Case(
         "min_replica",
         {"min_replica": 1, "max_replica": 2, "scale_to_zero_timeout": None},

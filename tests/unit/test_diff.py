@@ -12,6 +12,7 @@ import pytest
 from provider_fakes import FakeApi, make_provider
 from pulumi.output import Unknown
 
+from pulumi_huggingface import schema
 from pulumi_huggingface.schema import FIELDS
 
 IN_PLACE = "in place"
@@ -180,13 +181,17 @@ def test_removing_a_clear_input_is_an_in_place_change(provider: Any, name: str) 
     assert (result.changes, result.replaces) == (True, [])
 
 
-def test_removing_an_input_already_at_its_default_is_no_change(provider: Any) -> None:
-    """min_replica 1 is the default, so removing an explicit 1 changes nothing; an empty env likewise."""
-    olds = {**OUTPUTS, "min_replica": 1, "env": {}}
-    news = {
-        key: value for key, value in {**BASE, "min_replica": 1}.items() if key not in ("min_replica", "env")
-    }
-    assert provider.diff(ID, olds, news).changes is False
+@pytest.mark.parametrize(("name", "value"), [("min_replica", 1), ("env", {})])
+def test_removing_an_input_already_at_its_default_is_an_update_without_a_request(
+    provider: Any, name: str, value: Any
+) -> None:
+    """min_replica 1 is the default, so removing an explicit 1 sends nothing (an empty env likewise);
+    but the outputs must stop echoing it, or a refresh writes it back into the inputs."""
+    olds = {**OUTPUTS, name: value}
+    news = {key: item for key, item in BASE.items() if key != name}
+    result = provider.diff(ID, olds, news)
+    assert (result.changes, result.replaces) == (True, [])
+    assert schema.update_payload(schema.changed_fields(olds, news, is_unknown=lambda _: False), news) == {}
 
 
 def test_explicit_namespace_equal_to_the_resolved_one_is_no_change(provider: Any) -> None:

@@ -85,9 +85,10 @@ def test_raising_min_replica_of_a_paused_endpoint_is_applied_while_paused() -> N
 # --- route -----------------------------------------------------------------------------------
 
 
-def test_changing_path_keeps_the_domain() -> None:
-    """The API replaces `route` whole, so a change to either key sends both."""
-    deployment = stack()
+@pytest.mark.parametrize("route_update", ["replace", "merge"])
+def test_changing_path_keeps_the_domain(route_update: str) -> None:
+    """Whether the API replaces `route` whole or merges it, a change to either key sends both."""
+    deployment = stack(route_update=route_update)
     deployment.apply(program(domain="models.example.com", path="/a"))
     declared = program(domain="models.example.com", path="/b")
     deployment.apply(declared)
@@ -96,8 +97,9 @@ def test_changing_path_keeps_the_domain() -> None:
     assert_converged(deployment, declared)
 
 
-def test_removing_the_domain_keeps_the_path() -> None:
-    deployment = stack()
+@pytest.mark.parametrize("route_update", ["replace", "merge"])
+def test_removing_the_domain_keeps_the_path(route_update: str) -> None:
+    deployment = stack(route_update=route_update)
     deployment.apply(program(domain="models.example.com", path="/a"))
     declared = program(path="/a")
     deployment.apply(declared)
@@ -275,3 +277,30 @@ def test_removing_a_keep_input_then_refreshing_keeps_it_out_of_the_inputs(
     deployment.refresh()
     assert removed not in deployment.inputs
     assert deployment.pending_diff(program(**{removed: None})).changes is False
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ({"cache_http_responses": False}, {"cache_http_responses": None}),
+        ({"type": "authenticated"}, {"type": None}),
+        ({"cache_http_responses": None}, {"cache_http_responses": False}),
+        ({"env": None}, {"env": {}}),
+    ],
+    ids=["default-removed", "default-type-removed", "default-written-out", "empty-env-written-out"],
+)
+def test_declaring_or_removing_a_default_is_recorded_without_a_request(
+    before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """The endpoint holds the same either way; the state must record what the program declares, or
+    a refresh puts back a removed input (or drops a declared one) and the next plan shows it."""
+    deployment = stack()
+    deployment.apply(program(**before))
+    declared = program(**after)
+    step = deployment.apply(declared)
+
+    assert step.op == "update" and step.writes == {}
+    deployment.refresh()
+    ((key, value),) = after.items()
+    assert deployment.inputs.get(key) == value
+    assert deployment.pending_diff(declared).changes is False
