@@ -263,11 +263,11 @@ class TestCreate:
 
 
 class TestUpdate:
-    def test_scale_to_zero_timeout_change_sends_exactly_that_field(
+    def test_scale_to_zero_timeout_change_sends_exactly_the_scaling_group(
         self, api: FakeApi, provider: InferenceEndpointProvider
     ) -> None:
-        """15 → 30 minutes is one PUT of exactly {"compute": {"scaling": {"scaleToZeroTimeout": 30}}};
-        the id and url stay."""
+        """15 → 30 minutes is one PUT of exactly the timeout and its partner min_replica (the API
+        refuses one without the other); the id and url stay."""
         id_, inputs, outs = create(provider, name="chat")
         news = checked(provider, inputs, name="chat", scale_to_zero_timeout=30)
         diff = provider.diff(id_, outs, news)
@@ -275,7 +275,7 @@ class TestUpdate:
         result = provider.update(id_, outs, news)
         [put] = api.calls_of("PUT")
         assert put.path == f"/v2/endpoint/{NAMESPACE}/chat"
-        assert put.body == {"compute": {"scaling": {"scaleToZeroTimeout": 30}}}
+        assert put.body == {"compute": {"scaling": {"minReplica": 0, "scaleToZeroTimeout": 30}}}
         assert result.outs is not None
         assert result.outs["scale_to_zero_timeout"] == 30
         assert result.outs["url"] == outs["url"] and result.outs["name"] == "chat"
@@ -399,7 +399,8 @@ class TestRead:
         assert result.outs["revision"] == "main"
         assert result.outs["secrets"] == {"API_KEY": "secret-value"}
         assert result.outs["container_registry_password"] == "registry-password"
-        assert result.inputs["__defaults"] == []
+        assert result.inputs["__defaults"] == ["namespace"]
+        assert "namespace" not in result.inputs
         assert provider.diff(id_, result.outs, inputs).changes is False
 
     def test_a_revision_moved_outside_pulumi_shows_drift(
