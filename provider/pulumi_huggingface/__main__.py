@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     command.add_argument("--project", help="the project name in Pulumi.yaml (default: the folder's name)")
     command.add_argument("--virtualenv", help="the virtualenv Pulumi.yaml names, relative to DIR")
+    command.add_argument("--stack", help="the stack to name in the printed `pulumi config set` lines")
     command.add_argument("--force", action="store_true", help="overwrite files that exist")
     command.add_argument("--api-url", help="the Inference Endpoints API URL (default: HF_ENDPOINTS_API_URL)")
     command.add_argument("--hub-url", help="the Hub URL, for whoami (default: HF_ENDPOINT)")
@@ -154,7 +155,7 @@ def _import(
         where = "standard output"
     names = ", ".join(plan.name for plan in plans)
     print(f"Declared {len(plans)} endpoint(s) of {namespace} ({names}) in {where}.", file=report)
-    _print_report(plans, report)
+    _print_report(plans, report, stack=args.stack)
     return 0
 
 
@@ -211,8 +212,8 @@ def _project_name(folder: Path) -> str:
     return name or "inference-endpoints"
 
 
-def _print_report(plans: Sequence[importer.EndpointPlan], report: TextIO) -> None:
-    commands = importer.config_commands(plans)
+def _print_report(plans: Sequence[importer.EndpointPlan], report: TextIO, *, stack: str | None) -> None:
+    commands = importer.config_commands(plans, stack=stack)
     if commands:
         print(
             "\nThe API never reads these back. Before the first `pulumi up`, set each to the value the "

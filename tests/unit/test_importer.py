@@ -272,10 +272,10 @@ def run(api: FakeApi, *args: str) -> tuple[int, str, str]:
 
 def test_the_command_prints_the_program_and_reports_on_stderr() -> None:
     api = FakeApi(endpoint(name="chat"), endpoint(name="other"))
-    status, out, err = run(api, "chat", "--secret-key", "chat=API_KEY")
+    status, out, err = run(api, "chat", "--secret-key", "chat=API_KEY", "--stack", "prod")
     assert status == 0
     assert '"chat",' in out and '"other"' not in out
-    assert "pulumi config set --secret chat-secrets-API_KEY" in err
+    assert "  pulumi config set --secret --stack prod chat-secrets-API_KEY <value>  # secrets API_KEY" in err
     assert "Declared 1 endpoint(s) of acme (chat) in standard output." in err
     assert api.paths == ["/api/whoami-v2", "/v2/endpoint/acme/chat"]
 
