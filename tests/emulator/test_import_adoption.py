@@ -24,8 +24,8 @@ import httpx
 import pytest
 from emulator_helpers import NAMESPACE, TOKEN
 from huggingface_hub import HfApi
-from import_kinds import KINDS, Kind
 
+from import_kinds import KINDS, Kind
 from pulumi_huggingface.__main__ import main
 from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.provider import InferenceEndpointProvider
