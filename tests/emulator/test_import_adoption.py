@@ -108,7 +108,8 @@ def _stored(server: EmulatorServer, name: str) -> dict[str, Any]:
     assert view is not None
     config = copy.deepcopy(view["config"])
     config["tags"] = [tag for tag in config.get("tags", []) if not is_reserved_tag(tag)]
-    return {"state": view["state"], "config": config}
+    # The states it went through: a redeployment, a pause or a resume adds to them.
+    return {"state": view["state"], "history": view["history"], "config": config}
 
 
 @pytest.fixture
