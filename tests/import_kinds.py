@@ -37,6 +37,7 @@ class Kind:
         config: The stack config values the generated program reads, by key.
         state: The state the endpoint is in when imported.
         declares: Inputs the generated declaration must hold, with their values.
+        not_declared: What the command must name as not declared (JSON paths).
     """
 
     name: str
@@ -46,6 +47,7 @@ class Kind:
     config: Mapping[str, str] = field(default_factory=dict)
     state: str = "running"
     declares: Mapping[str, Any] = field(default_factory=dict)
+    not_declared: tuple[str, ...] = ()
 
     def make(self, hf_api: HfApi, token: str) -> None:
         """Create the endpoint with huggingface_hub, wait until it runs, then apply `then`."""
@@ -127,5 +129,7 @@ KINDS: tuple[Kind, ...] = (
             "path": "/v1/search",
             "secrets_already_set": True,
         },
+        # The API reports the endpoint's network as `{"public": true}`; no input sets it.
+        not_declared=("network.public",),
     ),
 )

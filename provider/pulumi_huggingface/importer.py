@@ -346,8 +346,9 @@ def _unexpressed(endpoint: Mapping[str, Any], endpoint_id: str) -> list[Omission
                 endpoint_id,
                 path,
                 _describe(value),
-                "no input of InferenceEndpoint holds it: the program cannot declare it, Pulumi neither "
-                "tracks nor restores it, and an endpoint created to replace this one would lack it",
+                "no input of InferenceEndpoint sets it: the program cannot declare it, Pulumi neither "
+                "tracks nor restores it, and an endpoint created to replace this one gets it only if "
+                "the API derives it from the declared inputs",
             )
         )
     return omissions

@@ -81,6 +81,10 @@ def test_first_up_of_the_imported_program_changes_nothing_and_preview_then_shows
 ) -> None:
     kind.make(hf_api, TOKEN)
     report = _generate(emulator, kind, tmp_path / "adopted")
+    named = [
+        line.split(": ", 1)[1].split(" (", 1)[0] for line in report.splitlines() if f"/{kind.name}: " in line
+    ]
+    assert named == list(kind.not_declared), report
     stack = new_stack(tmp_path / "adopted", name="adopted")
     for line in report.splitlines():
         if line.strip().startswith("pulumi config set"):

@@ -147,7 +147,12 @@ def test_generated_program_adopts_the_endpoint_without_changing_it(
         assert key in source
         secret = "--secret " if "username" not in key else ""
         assert f"pulumi config set {secret}{key} <" in report
-    assert "Not declared" not in report
+    named = [
+        line.split(": ", 1)[1].split(" (", 1)[0]
+        for line in report.splitlines()
+        if line.startswith("  ") and f"/{kind.name}: " in line
+    ]
+    assert named == list(kind.not_declared), report
 
     declared = declarations(source, kind.config, monkeypatch)
     assert list(declared) == [kind.name]

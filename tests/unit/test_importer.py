@@ -141,7 +141,7 @@ def test_unmodelled_fields_are_named_with_what_would_be_lost_never_their_values(
         ("customRouter.tag", "a string"),
         ("customRouter.env.TOKEN", "a string"),
     ]
-    assert all("replace this one would lack it" in o.consequence for o in plan.omissions)
+    assert all("Pulumi neither tracks nor restores it" in o.consequence for o in plan.omissions)
     source = render_module([plan], namespace=NAMESPACE)
     assert "# - customRouter.env.TOKEN (a string)" in source
     assert "router-secret" not in source and "router-secret" not in " ".join(map(str, plan.omissions))
