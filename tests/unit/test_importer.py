@@ -196,7 +196,7 @@ def test_a_declaration_check_would_refuse_is_named() -> None:
     plan = plan_endpoint(data, NAMESPACE)
     assert plan.inputs["scale_to_zero_timeout"] == 30
     [omission] = plan.omissions
-    assert omission.path == "scale_to_zero_timeout" and "can never take effect" in omission.consequence
+    assert omission.path == "scale_to_zero_timeout" and "needs min_replica 0" in omission.consequence
 
 
 def test_generated_source_is_valid_and_formatted_as_ruff_formats_it() -> None:
