@@ -1253,7 +1253,16 @@ class InferenceEndpointProvider(ResourceProvider):
         progress: Callable[[str], None],
     ) -> dict[str, Any]:
         self._info(f"huggingface: adopting existing endpoint {namespace}/{name} (adopt_existing=True)")
-        return self._converge(client, namespace, name, props, existing, deadline, progress)
+        return self._converge(
+            client,
+            namespace,
+            name,
+            props,
+            existing,
+            deadline,
+            progress,
+            send_unreadable=not props.get("secrets_already_set"),
+        )
 
     def _converge(
         self,
@@ -1266,12 +1275,15 @@ class InferenceEndpointProvider(ResourceProvider):
         progress: Callable[[str], None],
         *,
         retag: bool = False,
+        send_unreadable: bool = True,
     ) -> dict[str, Any]:
         """Bring an existing endpoint to the declared configuration with one PUT and to the declared
         operational state, and wait for it.
 
         With `retag`, the endpoint also gets this resource's hidden tags if it lacks them (an
         endpoint of this resource; an adopted one keeps its tags unless the program declares some).
+        Without `send_unreadable` (``secrets_already_set``), the declared secrets and registry
+        credentials are taken to be the endpoint's and are sent only with a change that needs them.
         """
         current = self._outputs(namespace, props, existing, applied=False)
         changed = schema.changed_fields(current, props, is_unknown=_is_unknown)
@@ -1304,7 +1316,9 @@ class InferenceEndpointProvider(ResourceProvider):
             )
         # Secrets and registry credentials cannot be read back, so whatever the program declares is sent.
         unreadable = [
-            f.name for f in FIELDS if f.readback is schema.Readback.NEVER and props.get(f.name) is not None
+            f.name
+            for f in FIELDS
+            if send_unreadable and f.readback is schema.Readback.NEVER and props.get(f.name) is not None
         ]
         payload = schema.update_payload([*changed, *unreadable], props)
         # The declared operational state is applied like the rest: adopting a paused endpoint

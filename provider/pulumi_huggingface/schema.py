@@ -655,6 +655,17 @@ FIELDS: Final[tuple[Field, ...]] = (
         default=False,
     ),
     Field(
+        "secrets_already_set",
+        None,
+        Kind.BOOLEAN,
+        Mutability.PROVIDER,
+        Removal.DEFAULT,
+        "With `adopt_existing`: the endpoint already holds the declared `secrets` and registry "
+        "credentials, so adopting it does not send them (the API cannot read them back to compare). "
+        "Defaults to false: adoption sends them.",
+        default=False,
+    ),
+    Field(
         "timeouts",
         None,
         Kind.OBJECT,

@@ -52,6 +52,7 @@ BASE: dict[str, Any] = {
     "private_link_region": "us-east-1",
     "desired_state": "running",
     "adopt_existing": False,
+    "secrets_already_set": False,
     "timeouts": {"create": "30m"},
 }
 OUTPUTS = {
@@ -98,6 +99,7 @@ CASES: list[tuple[str, Any, str]] = [
     ("private_link_region", "eu-west-1", REPLACE),
     ("desired_state", "paused", IN_PLACE),
     ("adopt_existing", True, IN_PLACE),
+    ("secrets_already_set", True, IN_PLACE),
     ("timeouts", {"create": "1h"}, IN_PLACE),
 ]
 

@@ -247,6 +247,46 @@ class TestCreate:
         assert outs["max_replica"] == 2 and outs["state"] == "running"
         assert provider.diff(id_, outs, inputs).changes is False
 
+    @pytest.mark.parametrize(
+        ("already_set", "sent"),
+        [(False, {"API_KEY": "sk-1"}), (True, None)],
+        ids=["secrets-sent", "secrets-already-set"],
+    )
+    def test_adoption_sends_unreadable_values_unless_already_set(
+        self, api: FakeApi, provider: InferenceEndpointProvider, already_set: bool, sent: Any
+    ) -> None:
+        """Secrets cannot be read back: adoption sends them, unless the program says the endpoint has them.
+
+        Either way they are recorded as declared, and a later change of them is sent as usual.
+        """
+        api.seed("chat")
+        id_, inputs, outs = create(
+            provider,
+            name="chat",
+            adopt_existing=True,
+            secrets_already_set=already_set,
+            secrets={"API_KEY": "sk-1"},
+            min_replica=1,
+            scale_to_zero_timeout=None,
+        )
+        [put] = api.calls_of("PUT")
+        assert put.body["model"].get("secrets") == sent
+        assert outs["secrets"] == {"API_KEY": "sk-1"}
+        assert provider.diff(id_, outs, inputs).changes is False
+        changed = checked(
+            provider,
+            outs,
+            name="chat",
+            adopt_existing=True,
+            secrets_already_set=already_set,
+            secrets={"API_KEY": "sk-2"},
+            min_replica=1,
+            scale_to_zero_timeout=None,
+        )
+        assert provider.diff(id_, outs, changed).changes is True
+        provider.update(id_, outs, changed)
+        assert api.calls_of("PUT")[-1].body == {"model": {"secrets": {"API_KEY": "sk-2"}}}
+
     def test_adopt_existing_refuses_an_endpoint_in_another_region(
         self, api: FakeApi, provider: InferenceEndpointProvider
     ) -> None:
