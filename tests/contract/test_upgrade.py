@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,16 +27,14 @@ from endpoint_stack import (
     start_emulator,
 )
 from pulumi.runtime import rpc
-from wheels import build, export_commit, make_venv, run_in
 
 from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.testing import Deployment, ProviderServer, RegisteredResource, StepOp, run_program
 from pulumi_huggingface.testing._values import strip_secrets
+from wheels import PREVIOUS_RELEASE, run_in
 
 pytestmark = pytest.mark.contract
 
-# The release whose stacks must keep working: the newest tag before this code. Moved by each release.
-PREVIOUS_RELEASE = "v0.1.0"
 PROJECT = "huggingface-quickstart"
 STACK = "dev"
 # Routes that change something on the API.
@@ -58,17 +55,6 @@ with ProviderServer(folder, project="huggingface-quickstart", stack="dev") as se
     deployment.up(run_program(folder, config=config, secret_config_keys=keys, stack="dev"))
     Path(state_file).write_text(deployment.to_json())
 """
-
-
-@pytest.fixture(scope="module")
-def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The interpreter of a fresh virtualenv holding the previous release, built from its tag."""
-    started = time.monotonic()
-    source = export_commit(PREVIOUS_RELEASE, tmp_path_factory.mktemp("previous-source"))
-    (wheel,) = build(source, tmp_path_factory.mktemp("previous-dist"), sdist=False)
-    python = make_venv(tmp_path_factory.mktemp("previous") / "venv", str(wheel))
-    print(f"{PREVIOUS_RELEASE}: {wheel.name} built and installed in {time.monotonic() - started:.1f}s")
-    return python
 
 
 @pytest.fixture

@@ -6,6 +6,10 @@ from the sdist, as a release is made), and `make_venv` installs the result into 
 with the versions of `.ci/constraints.txt`, so pip's wheel cache serves it and a new release of a
 dependency cannot change what is tested. The copies keep the checkout itself free of `build/` and
 `*.egg-info`.
+
+`install_release` puts a past release, built from its tag, into a virtualenv of its own: the
+upgrade tests of the contract and CLI tiers share it through the session fixture
+`previous_release` (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ import os
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = REPO_ROOT / ".ci" / "constraints.txt"
+# The release whose stacks the current code must take over unchanged: the newest tag before this
+# code (see docs/compatibility.md). Moved by each release.
+PREVIOUS_RELEASE = "v0.1.0"
 # Bounds for the slow steps: an isolated build fetches setuptools, an install fetches pulumi's
 # dependencies when pip's cache lacks them. Generous, since the machine may be shared.
 BUILD_SECONDS = 600
@@ -85,3 +93,12 @@ def run_in(python: Path, *args: str, cwd: Path, timeout: float = 300) -> subproc
     return subprocess.run(
         [str(python), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+def install_release(tag: str, workdir: Path) -> Path:
+    """Build the wheel of the release tagged `tag` and install it into `workdir/venv`; its interpreter."""
+    started = time.monotonic()
+    (wheel,) = build(export_commit(tag, workdir / "source"), workdir / "dist", sdist=False)
+    python = make_venv(workdir / "venv", str(wheel))
+    print(f"{tag}: {wheel.name} built and installed in {time.monotonic() - started:.1f}s")
+    return python
