@@ -9,12 +9,13 @@ threads of the provider process; the transport is injected, so tests hand it an
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import MappingProxyType, TracebackType
@@ -133,6 +134,8 @@ class RetryEvent:
         cause: Why it failed: ``"HTTP 503"`` or an httpx exception name such as ``"ReadTimeout"``.
         delay: Seconds the client sleeps before the next attempt.
         max_attempts: The attempts allowed in all, if known.
+        target: What the request is about, e.g. ``"endpoint acme/bert"`` or ``"the endpoints of
+            acme"``; None for a request about nothing in particular.
     """
 
     method: str
@@ -141,11 +144,13 @@ class RetryEvent:
     cause: str
     delay: float
     max_attempts: int | None = None
+    target: str | None = None
 
     def __str__(self) -> str:
         of = f" of {self.max_attempts}" if self.max_attempts is not None else ""
+        about = self.target if self.target is not None else self.route
         return (
-            f"{self.method} {self.route}: {self.cause}, retrying in {self.delay:.1f} s "
+            f"{about}: {self.method} failed ({self.cause}), retrying in {self.delay:.1f} s "
             f"(attempt {self.attempt + 1}{of})"
         )
 
@@ -194,10 +199,13 @@ class EndpointsClient:
     for answers that are not the API's JSON.
 
     Retries: 429, 500, 502, 503, 504 and network errors are retried with capped, jittered backoff
-    (honouring ``Retry-After``) for every call except create. Create (``POST /endpoint/{ns}``) is not
-    idempotent, so it is retried only when the server surely did not act on it: a 429, or a network
-    error raised before the request was sent. After a read timeout or a 5xx the create may have
-    happened, so the error is raised at once for the caller to look the endpoint up.
+    (honouring ``Retry-After``) for reads and deletes. Create, update, pause, resume and
+    scale-to-zero are not idempotent (each one sent deploys, pauses or wakes the endpoint once
+    more), so they are retried only when the server surely did not act on them: a 429, or a network
+    error raised before the request was sent. After a read timeout or a 5xx the call may have taken
+    effect, so the error is raised at once for the caller to look the endpoint up.
+
+    Within `deadline`, no retry waits past the deadline: the error is raised instead.
 
     Example:
         >>> with EndpointsClient(token=token) as client:  # doctest: +SKIP
@@ -217,6 +225,7 @@ class EndpointsClient:
         on_retry: Callable[[RetryEvent], None] | None = None,
         user_agent: str | None = None,
         poll_interval: float = DEFAULT_BUDGET_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Create a client.
 
@@ -234,6 +243,7 @@ class EndpointsClient:
                 client. The client never polls by itself: it carries the cadence so that every wait
                 sharing it (`pulumi_huggingface.readiness.watcher_for`) shares one budget. 5 s is
                 huggingface_hub's ``wait()``.
+            clock: Monotonic seconds, the clock of `deadline` (inject a fake with ``sleep``).
 
         Raises:
             ConfigurationError: The token is empty or not a valid header value, a URL is invalid, or
@@ -260,7 +270,10 @@ class EndpointsClient:
         self.hub_url = validate_base_url(hub_url, setting="hub_url")
         self._retry = retry if retry is not None else RetryPolicy()
         self._sleep = sleep
+        self._clock = clock
         self._on_retry = on_retry
+        # Per thread: the deadline (on `clock`) that retries must not wait past, if any.
+        self._local = threading.local()
         agent = f"pulumi-huggingface/{_package_version()} httpx/{httpx.__version__}"
         self._user_agent = f"{agent} {user_agent}" if user_agent else agent
         self._http = httpx.Client(
@@ -316,6 +329,33 @@ class EndpointsClient:
                 retries_by_cause=MappingProxyType(dict(self._retries)),
             )
 
+    @contextlib.contextmanager
+    def deadline(self, at: float) -> Iterator[None]:
+        """Bound the retries of the calls this thread makes inside the block by a deadline.
+
+        A retry whose wait (a backoff or the server's ``Retry-After``) would end past ``at`` is not
+        made: the error it would retry is raised at once. Blocks nest; the innermost one holds.
+
+        Args:
+            at: The deadline, in seconds on the client's ``clock``.
+        """
+        outer = getattr(self._local, "deadline", None)
+        self._local.deadline = at
+        try:
+            yield
+        finally:
+            self._local.deadline = outer
+
+    def requests_by_this_thread(self) -> Mapping[tuple[str, str], int]:
+        """Requests the calling thread has sent through this client (every attempt counts), by
+        ``(method, route template)``: a poller thread's own cost, whatever other threads send."""
+        counts: Counter[tuple[str, str]] = getattr(self._local, "requests", None) or Counter()
+        return MappingProxyType(dict(counts))
+
+    def _time_left(self) -> float:
+        at: float | None = getattr(self._local, "deadline", None)
+        return math.inf if at is None else at - self._clock()
+
     # -- the API -------------------------------------------------------------------------------
 
     def whoami(self) -> dict[str, Any]:
@@ -324,7 +364,9 @@ class EndpointsClient:
         Returns:
             The Hub's answer: ``{"type": "user", "name": ..., "orgs": [...], ...}``.
         """
-        return self._json_object("GET", self.hub_url + _ROUTE_WHOAMI, _ROUTE_WHOAMI)
+        return self._json_object(
+            "GET", self.hub_url + _ROUTE_WHOAMI, _ROUTE_WHOAMI, target="the token's owner"
+        )
 
     def list_endpoints(self, namespace: str, *, tags: Sequence[str] = ()) -> list[dict[str, Any]]:
         """Return every endpoint of a namespace, following ``nextCursor`` across pages.
@@ -344,7 +386,9 @@ class EndpointsClient:
             params: dict[str, str] = {"tags": ",".join(tags)} if tags else {}
             if cursor is not None:
                 params["cursor"] = cursor
-            response = self._send("GET", url, _ROUTE_LIST, params=params)
+            response = self._send(
+                "GET", url, _ROUTE_LIST, params=params, target=f"the endpoints of {namespace}"
+            )
             page = self._decode_object(response)
             page_items = page.get("items")
             if not isinstance(page_items, list) or not all(isinstance(item, dict) for item in page_items):
@@ -365,7 +409,9 @@ class EndpointsClient:
         Raises:
             NotFoundError: No such endpoint (or namespace).
         """
-        return self._endpoint("GET", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT)
+        return self._endpoint(
+            "GET", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, target=_about(namespace, name)
+        )
 
     def create_endpoint(self, namespace: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Create an endpoint (``POST /endpoint/{namespace}``) and return it as the server stored it.
@@ -382,17 +428,34 @@ class EndpointsClient:
             TransportError: With ``request_may_have_reached_server`` True, the endpoint may exist.
         """
         url = self.api_url + f"/endpoint/{_segment(namespace, 'namespace')}"
-        return self._endpoint("POST", url, _ROUTE_LIST, json=dict(payload), idempotent=False)
+        name = payload.get("name")
+        return self._endpoint(
+            "POST",
+            url,
+            _ROUTE_LIST,
+            json=dict(payload),
+            idempotent=False,
+            target=_about(namespace, name if isinstance(name, str) else "(unnamed)"),
+        )
 
     def update_endpoint(self, namespace: str, name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Update an endpoint (``PUT /endpoint/{namespace}/{name}``); the server merges the payload.
+
+        Not retried after the server may have acted on it (see the class): each PUT redeploys.
 
         Args:
             namespace: A user or organization name.
             name: The endpoint name.
             payload: Only the keys to change, in the API's JSON shape; ``None`` values clear a key.
         """
-        return self._endpoint("PUT", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, json=dict(payload))
+        return self._endpoint(
+            "PUT",
+            self._endpoint_url(namespace, name),
+            _ROUTE_ENDPOINT,
+            json=dict(payload),
+            idempotent=False,
+            target=_about(namespace, name),
+        )
 
     def delete_endpoint(self, namespace: str, name: str) -> None:
         """Delete an endpoint (``DELETE /endpoint/{namespace}/{name}``).
@@ -401,30 +464,56 @@ class EndpointsClient:
             NotFoundError: The endpoint does not exist; whether that is fine is the caller's call.
         """
         # The API answers 200 with `{}`; any body within the size cap is accepted.
-        self._send("DELETE", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT)
+        self._send(
+            "DELETE", self._endpoint_url(namespace, name), _ROUTE_ENDPOINT, target=_about(namespace, name)
+        )
 
     def pause_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
-        """Pause an endpoint (``POST .../pause``): no replicas, no billing, until resumed."""
-        return self._endpoint("POST", self._endpoint_url(namespace, name) + "/pause", _ROUTE_PAUSE)
+        """Pause an endpoint (``POST .../pause``): no replicas, no billing, until resumed.
+
+        Not retried after the server may have acted on it (see the class).
+        """
+        return self._endpoint(
+            "POST",
+            self._endpoint_url(namespace, name) + "/pause",
+            _ROUTE_PAUSE,
+            idempotent=False,
+            target=_about(namespace, name),
+        )
 
     def resume_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
         """Resume a paused or scaled-to-zero endpoint (``POST .../resume``).
 
+        Not retried after the server may have acted on it (see the class).
+
         Raises:
             BadRequestError: Among others when it is already running (the message says "already running").
         """
-        return self._endpoint("POST", self._endpoint_url(namespace, name) + "/resume", _ROUTE_RESUME)
+        return self._endpoint(
+            "POST",
+            self._endpoint_url(namespace, name) + "/resume",
+            _ROUTE_RESUME,
+            idempotent=False,
+            target=_about(namespace, name),
+        )
 
     def scale_to_zero_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
-        """Scale an endpoint to zero replicas (``POST .../scale-to-zero``); a request wakes it."""
+        """Scale an endpoint to zero replicas (``POST .../scale-to-zero``); a request wakes it.
+
+        Not retried after the server may have acted on it (see the class).
+        """
         return self._endpoint(
-            "POST", self._endpoint_url(namespace, name) + "/scale-to-zero", _ROUTE_SCALE_TO_ZERO
+            "POST",
+            self._endpoint_url(namespace, name) + "/scale-to-zero",
+            _ROUTE_SCALE_TO_ZERO,
+            idempotent=False,
+            target=_about(namespace, name),
         )
 
     def list_hardware(self, namespace: str) -> dict[str, Any]:
         """Return the vendors, regions and instances available to a namespace (``GET /provider/{ns}``)."""
         url = self.api_url + f"/provider/{_segment(namespace, 'namespace')}"
-        return self._json_object("GET", url, _ROUTE_PROVIDER)
+        return self._json_object("GET", url, _ROUTE_PROVIDER, target=f"the hardware catalogue of {namespace}")
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -441,8 +530,9 @@ class EndpointsClient:
         *,
         json: dict[str, Any] | None = None,
         idempotent: bool = True,
+        target: str | None = None,
     ) -> dict[str, Any]:
-        response = self._send(method, url, route, json=json, idempotent=idempotent)
+        response = self._send(method, url, route, json=json, idempotent=idempotent, target=target)
         return self._decode_object(response)
 
     def _endpoint(
@@ -453,6 +543,7 @@ class EndpointsClient:
         *,
         json: dict[str, Any] | None = None,
         idempotent: bool = True,
+        target: str | None = None,
     ) -> dict[str, Any]:
         """Send a request answered with one endpoint, and check that the answer is one.
 
@@ -461,7 +552,7 @@ class EndpointsClient:
         object served with 200, a list) is refused here, so that no caller mistakes it for an endpoint
         whose every setting was removed.
         """
-        response = self._send(method, url, route, json=json, idempotent=idempotent)
+        response = self._send(method, url, route, json=json, idempotent=idempotent, target=target)
         data = self._decode_object(response)
         status = data.get("status")
         if not isinstance(data.get("name"), str):
@@ -479,8 +570,12 @@ class EndpointsClient:
         json: dict[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
         idempotent: bool = True,
+        target: str | None = None,
     ) -> httpx.Response:
-        """Send a request with retries; return the read, successful response or raise."""
+        """Send a request with retries; return the read, successful response or raise.
+
+        ``target`` names what the request is about in the retry events.
+        """
         policy = self._retry
         attempt = 0
         while True:
@@ -498,6 +593,10 @@ class EndpointsClient:
             )
             with self._lock:
                 self._requests[(method, route)] += 1
+            mine: Counter[tuple[str, str]] | None = getattr(self._local, "requests", None)
+            if mine is None:
+                mine = self._local.requests = Counter()
+            mine[(method, route)] += 1
             try:
                 response = self._send_once(request)
             except httpx.UnsupportedProtocol as exc:
@@ -507,22 +606,29 @@ class EndpointsClient:
             except httpx.TransportError as exc:
                 reached = not isinstance(exc, _NOT_SENT)
                 cause = type(exc).__name__
-                if (reached and not idempotent) or attempt >= policy.max_attempts:
-                    raise self._transport_error(request, exc, attempt, reached, idempotent) from exc
                 delay = policy.backoff(attempt)
+                if (
+                    (reached and not idempotent)
+                    or attempt >= policy.max_attempts
+                    or delay >= self._time_left()
+                ):
+                    raise self._transport_error(request, exc, attempt, reached, idempotent) from exc
             else:
                 status = response.status_code
                 if status not in _RETRYABLE_STATUSES or (not idempotent and status != 429):
                     raise_for_status(response, secrets=(self._token,), attempts=attempt)
                     return response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if attempt >= policy.max_attempts or (
-                    retry_after is not None and retry_after > policy.retry_after_max
-                ):
-                    raise_for_status(response, secrets=(self._token,), attempts=attempt)
                 cause = f"HTTP {status}"
                 delay = retry_after if retry_after is not None else policy.backoff(attempt)
-            event = RetryEvent(method, route, attempt, cause, delay, policy.max_attempts)
+                if (
+                    attempt >= policy.max_attempts
+                    or (retry_after is not None and retry_after > policy.retry_after_max)
+                    # The operation's deadline comes first: its caller reports the error in time.
+                    or delay >= self._time_left()
+                ):
+                    raise_for_status(response, secrets=(self._token,), attempts=attempt)
+            event = RetryEvent(method, route, attempt, cause, delay, policy.max_attempts, target)
             with self._lock:
                 self._retries[cause] += 1
             if self._on_retry is not None:
@@ -598,23 +704,43 @@ class EndpointsClient:
         idempotent: bool,
     ) -> TransportError:
         path = url_path(request.url)
-        host = request.url.host
+        origin = _origin(request.url)
         detail = redact(str(exc), (self._token,)).strip()
         what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         if reached and not idempotent:
             advice = (
                 "The request may have reached the server and taken effect: look the endpoint up before "
-                "creating it again."
+                "sending it again."
             )
         else:
-            advice = f"Check the network connection and that {host} is reachable, then run again."
+            # A wrong port and a host that is down read alike: say exactly which address was tried.
+            advice = (
+                f"Check that {origin} (host {request.url.host}, port {_port(request.url)}) is the "
+                "address of the API and that it is reachable, then run again."
+            )
         return TransportError(
-            f"{request.method} {path} to {host} failed{tries} ({what}). {advice}",
+            f"{request.method} {path} to {origin} failed{tries} ({what}). {advice}",
             method=request.method,
             path=path,
             request_may_have_reached_server=reached,
         )
+
+
+def _about(namespace: str, name: str) -> str:
+    return f"endpoint {namespace}/{name}"
+
+
+def _port(url: httpx.URL) -> int | str:
+    if url.port is not None:
+        return url.port
+    return {"http": 80, "https": 443}.get(url.scheme, "unknown")
+
+
+def _origin(url: httpx.URL) -> str:
+    """The scheme, host and port of a URL (no path, query or credentials)."""
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme}://{url.host}{port}"
 
 
 def _json_kind(data: Any) -> str:

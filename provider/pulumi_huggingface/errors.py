@@ -33,6 +33,7 @@ __all__ = [
     "HuggingFaceError",
     "NotFoundError",
     "PermissionDeniedError",
+    "QuotaExceededError",
     "RateLimitedError",
     "ServerError",
     "TransportError",
@@ -130,10 +131,40 @@ class ApiError(HuggingFaceError):
         return self.hint
 
 
+# The framework behind the API words a body it cannot read so (reference §4.1), then `<path>: <reason>`.
+DESERIALIZE_PREFIX = "Failed to deserialize the JSON body into the target type: "
+
+
 class BadRequestError(ApiError):
     """The API rejected the request as invalid (400, 422)."""
 
     hint = "Correct the value the server names and run again."
+
+    @property
+    def field_path(self) -> str | None:
+        """The dotted API path a 422 points at (e.g. ``model.task``), or None."""
+        message = self.server_message or ""
+        if not message.startswith(DESERIALIZE_PREFIX):
+            return None
+        path, sep, _ = message.removeprefix(DESERIALIZE_PREFIX).partition(": ")
+        return path if sep and path and " " not in path else None
+
+    def _hint(self) -> str:
+        path = self.field_path
+        if path is None:
+            return self.hint
+        from pulumi_huggingface.schema import FIELDS
+
+        matches = [
+            (len(field.api_path), field.name)
+            for field in FIELDS
+            if field.api_path
+            and (path == field.api_path or path.startswith((f"{field.api_path}.", f"{field.api_path}[")))
+        ]
+        where = (
+            f"the input `{max(matches)[1]}` (API field `{path}`)" if matches else f"the API field `{path}`"
+        )
+        return f"The API could not read {where}: correct its value and run again."
 
 
 class AuthenticationError(ApiError):
@@ -146,12 +177,48 @@ class AuthenticationError(ApiError):
 
 
 class PermissionDeniedError(ApiError):
-    """The token is valid but may not do this (403)."""
+    """The token is valid but may not do this (403): no payment method, or no access to the namespace.
+
+    The service words the first "Forbidden: Payment method required for namespace: <ns>" ([O]); the
+    hint then says where to add one. Any other 403 is about access to the namespace.
+    """
 
     hint = (
         "Check that the namespace is your user or an organization you belong to, that it has a payment "
         "method on file, and that a fine-grained token has the inference.endpoints.write scope."
     )
+
+    @property
+    def namespace(self) -> str | None:
+        """The namespace the refused request was about, read from its path."""
+        parts = [part for part in self.path.split("/") if part]
+        for marker in ("endpoint", "provider"):
+            if marker in parts and parts.index(marker) + 1 < len(parts):
+                return parts[parts.index(marker) + 1]
+        return None
+
+    @property
+    def payment_required(self) -> bool:
+        """Whether the server said the namespace has no payment method."""
+        return "payment method" in (self.server_message or "").lower()
+
+    def _hint(self) -> str:
+        namespace = self.namespace
+        if namespace is None:
+            return self.hint
+        if self.payment_required:
+            return (
+                f"Add a payment method to {namespace} (https://huggingface.co/settings/billing for a user, "
+                f"https://huggingface.co/organizations/{namespace}/settings/billing for an organization), "
+                "or deploy to a namespace that has one with `namespace` on the endpoint or "
+                "`pulumi config set huggingface:namespace <user-or-org>`."
+            )
+        return (
+            f"The token may not act in {namespace}: use a namespace that is your user or an organization "
+            f"you belong to, or a token of an account with access to {namespace} (a fine-grained token "
+            f"needs the inference.endpoints.write scope on {namespace}); set the namespace with "
+            "`namespace` on the endpoint or `pulumi config set huggingface:namespace <user-or-org>`."
+        )
 
 
 class NotFoundError(ApiError):
@@ -170,6 +237,21 @@ class ConflictError(ApiError):
         "The name may already be taken in this namespace, a quota may be exhausted, or the endpoint may be "
         "busy with another change: pick another name, free or raise the quota, or wait for the endpoint "
         "to settle and run again."
+    )
+
+
+class QuotaExceededError(ApiError):
+    """A create, resume or update would take the namespace past an accelerator quota (409).
+
+    Not a `ConflictError`: waiting for the endpoint to settle and sending the request again cannot
+    help, so nothing treats it as an endpoint busy with another change.
+    """
+
+    hint = (
+        "The namespace's accelerator quota for this hardware is used up: the API counts accelerators x "
+        "max_replica of every endpoint that is not paused (scaled-to-zero ones count). Pause or delete "
+        "endpoints on the same hardware, lower max_replica, or ask Hugging Face to raise the quota, "
+        "then run again."
     )
 
 
@@ -302,22 +384,41 @@ class DeadlineExceededError(HuggingFaceError):
         name: The endpoint's name.
         last_state: The last state observed, or None if none was.
         waited_seconds: How long the wait lasted.
+        outage: What kept the wait from seeing the endpoint at its end, if the API failed then (say
+            "the API could not be reached for the last 40 s (...)"); None if the polls succeeded.
     """
 
-    def __init__(self, *, namespace: str, name: str, last_state: str | None, waited_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        namespace: str,
+        name: str,
+        last_state: str | None,
+        waited_seconds: float,
+        outage: str | None = None,
+    ) -> None:
         self.namespace = namespace
         self.name = name
         self.last_state = last_state
         self.waited_seconds = waited_seconds
+        self.outage = outage
         state = last_state if last_state is not None else "unknown"
-        super().__init__(
-            f"Inference endpoint {namespace}/{name} did not settle within {_seconds(waited_seconds)} "
-            f"(last state: {state}). It keeps changing on Hugging Face's side: run `pulumi refresh` once it "
-            "has settled, or allow a longer wait."
-        )
+        head = f"Inference endpoint {namespace}/{name} did not settle within {_seconds(waited_seconds)}"
+        if outage:
+            # The endpoint may well have settled: the wait could not see it.
+            message = (
+                f"{head} (last state seen: {state}): {outage}. Once the API answers again, run "
+                "`pulumi refresh` to see what became of the endpoint, then run again."
+            )
+        else:
+            message = (
+                f"{head} (last state: {state}). It keeps changing on Hugging Face's side: run "
+                "`pulumi refresh` once it has settled, or allow a longer wait."
+            )
+        super().__init__(message)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _reduce_by_keywords(self, "namespace", "name", "last_state", "waited_seconds")
+        return _reduce_by_keywords(self, "namespace", "name", "last_state", "waited_seconds", "outage")
 
 
 _STATUS_CLASSES: dict[int, type[ApiError]] = {
@@ -372,6 +473,9 @@ def raise_for_status(response: httpx.Response, *, secrets: Iterable[str] = (), a
     message = extract_server_message(response)
     if message is not None:
         message = redact(message, secrets)
+        if status == 409 and "quota" in message.lower():
+            # "Conflict: Quota exceeded" ([O]): no amount of waiting for the endpoint fixes it.
+            cls = QuotaExceededError
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if cls is UnexpectedResponseError:
         location = " (a redirect, which is not followed)" if response.is_redirect else ""

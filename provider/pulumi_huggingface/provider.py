@@ -18,14 +18,16 @@ together, their waits served by one shared poller (`pulumi_huggingface.readiness
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
+import dataclasses
 import enum
 import os
 import re
 import secrets as random_source
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import pulumi
@@ -49,6 +51,8 @@ from pulumi_huggingface.errors import (
     DeadlineExceededError,
     HuggingFaceError,
     NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
     RateLimitedError,
     ServerError,
     TransportError,
@@ -70,7 +74,7 @@ if TYPE_CHECKING:
     # program, which pickles this provider, and a preview, which only checks and diffs, never need it.
     import httpx
 
-    from pulumi_huggingface.client import EndpointsClient
+    from pulumi_huggingface.client import EndpointsClient, RetryEvent
 
 __all__ = ["EndpointOperationError", "InferenceEndpointProvider"]
 
@@ -108,9 +112,99 @@ class _Origin(enum.Enum):
     """Where the endpoint a create continues with came from."""
 
     CREATED = "created"  # the POST made it just now
-    RECOVERED = "recovered"  # it carries this resource's owner tag: an earlier attempt made it
+    # It carries this create's owner tag and appeared after one of this call's POSTs lost its
+    # answer: that POST made it.
+    RECOVERED = "recovered"
+    # It carries this create's owner tag but was there before this call's first POST: an earlier
+    # attempt of the same create (the plugin died) made it, or took it over and retagged it.
+    REPLAYED = "replayed"
     TAKEN_OVER = "taken over"  # it carries this resource's identity tag: an earlier run left it
     ADOPTED = "adopted"  # someone else's, taken over because adopt_existing is set
+
+    @property
+    def made_by_this_call(self) -> bool:
+        """Whether a POST of this very call made the endpoint: only then may a failure delete it."""
+        return self in (_Origin.CREATED, _Origin.RECOVERED)
+
+
+# How the error of a failed create describes an endpoint it found and leaves in place.
+_FOUND_BECAUSE: Final = {
+    _Origin.REPLAYED: "an earlier attempt of this same create made it",
+    _Origin.TAKEN_OVER: "it was taken over by this resource's identity tag",
+    _Origin.ADOPTED: "it was adopted, as adopt_existing=True asks",
+}
+
+
+# During an outage every request is retried: per target (an endpoint), the first retry is said in
+# full and the rest summarised at most this often; a target without a retry for the quiet time
+# starts afresh.
+_RETRY_SUMMARY_SECONDS: Final = 30.0
+_RETRY_QUIET_SECONDS: Final = 60.0
+
+
+@dataclasses.dataclass
+class _RetryEpisode:
+    last_retry_at: float
+    last_line_at: float
+    unsaid: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+
+
+class _RetryLines:
+    """Turns the client's retry events into progress lines that name what they are about, once.
+
+    The first retry about an endpoint is one full line; the following ones are counted and
+    summarised at most every `_RETRY_SUMMARY_SECONDS`, so an outage, in which every poll is retried,
+    does not flood the output. Called from every thread that uses the client.
+    """
+
+    def __init__(self, emit: Callable[[str], None], now: Callable[[], float]) -> None:
+        self._emit = emit
+        self._now = now
+        self._lock = threading.Lock()
+        self._episodes: dict[str, _RetryEpisode] = {}
+
+    @contextlib.contextmanager
+    def summarised(self, target: str) -> Iterator[None]:
+        """At the end of the block (an operation on `target`), summarise its retries not said yet."""
+        try:
+            yield
+        finally:
+            now = self._now()
+            with self._lock:
+                episode = self._episodes.get(target)
+                line = self._summary(target, episode, now, "") if episode and episode.unsaid else None
+            if line is not None:
+                self._emit(line)
+
+    @staticmethod
+    def _summary(target: str, episode: _RetryEpisode, now: float, tail: str) -> str:
+        causes = ", ".join(f"{cause}: {count}" for cause, count in episode.unsaid.most_common())
+        line = (
+            f"huggingface: {target}: {episode.unsaid.total()} more retries in the last "
+            f"{now - episode.last_line_at:.0f} s ({causes}){tail}"
+        )
+        episode.unsaid.clear()
+        episode.last_line_at = now
+        return line
+
+    def __call__(self, event: RetryEvent) -> None:
+        target = event.target or f"{event.method} {event.route}"
+        now = self._now()
+        with self._lock:
+            episode = self._episodes.get(target)
+            if episode is None or now - episode.last_retry_at > _RETRY_QUIET_SECONDS:
+                self._episodes[target] = _RetryEpisode(last_retry_at=now, last_line_at=now)
+                line = (
+                    f"huggingface: {event}; further retries about it are summarised every "
+                    f"{_RETRY_SUMMARY_SECONDS:.0f} s"
+                )
+            else:
+                episode.last_retry_at = now
+                episode.unsaid[event.cause] += 1
+                if now - episode.last_line_at < _RETRY_SUMMARY_SECONDS:
+                    return
+                line = self._summary(target, episode, now, "; still retrying")
+        self._emit(line)
 
 
 class _StateSightings:
@@ -160,6 +254,11 @@ class EndpointOperationError(HuggingFaceError):
     """
 
 
+class _DeclaredOtherwise(EndpointOperationError):
+    """A found endpoint differs in inputs that cannot change in place: nothing was sent to it, and
+    the message already says what to do with it."""
+
+
 ClientFactory = Callable[[Settings], "EndpointsClient"]
 
 
@@ -186,23 +285,58 @@ def _plain(value: Any) -> Any:
 class _Scrubber:
     """Blanks out the token and a resource's secret, credential and env values from text.
 
+    Values are blanked, not the names they happen to occur in: an occurrence lying inside one of
+    the resource's names (its endpoint name, namespace, repository, hardware) is kept, so an env
+    value "2" leaves ``my-app-2-3y`` whole. Those names are public inputs, so keeping them reveals
+    nothing the state does not hold in plain text.
+
     Args:
         values: The resource's values to hide.
         token: Returns the token once known (the client is built lazily, mid-call).
+        names: The resource's names, printed whole.
     """
 
-    def __init__(self, values: list[str], token: Callable[[], str | None]) -> None:
+    def __init__(self, values: list[str], token: Callable[[], str | None], names: Iterable[str] = ()) -> None:
         self._values = values
         self._token = token
+        self._names = sorted({name for name in names if name}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         token = self._token()
-        values = {*self._values, *([token] if token else [])}
-        for value in sorted((v for v in values if len(v) >= _SHORT_VALUE), key=len, reverse=True):
-            text = text.replace(value, "***")
-        for value in (v for v in values if 0 < len(v) < _SHORT_VALUE):
-            text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", "***", text)
-        return text
+        values = sorted({v for v in (*self._values, token or "") if v}, key=len, reverse=True)
+        if not values:
+            return text
+        # A short value counts only where it stands alone, not inside a word or a dashed name
+        # ("1" in "1/1 replicas" stays); a longer one wherever it occurs.
+        pattern = re.compile(
+            "|".join(
+                re.escape(v) if len(v) >= _SHORT_VALUE else rf"(?<![\w-]){re.escape(v)}(?![\w-])"
+                for v in values
+            )
+        )
+        kept = [
+            (found.start(), found.end())
+            for name in self._names
+            for found in re.finditer(re.escape(name), text)
+        ]
+
+        def blank(match: re.Match[str]) -> str:
+            inside_a_name = any(start <= match.start() and match.end() <= end for start, end in kept)
+            return match.group(0) if inside_a_name else "***"
+
+        return pattern.sub(blank, text)
+
+
+# The inputs whose values are names, printed whole by the scrubber (see `_Scrubber`).
+_NAME_INPUTS: Final = (
+    "name",
+    "namespace",
+    "repository",
+    "instance_type",
+    "instance_size",
+    "region",
+    "vendor",
+)
 
 
 def _redacted_values(props: Mapping[str, Any]) -> list[str]:
@@ -266,6 +400,7 @@ class InferenceEndpointProvider(ResourceProvider):
         self._calls_in_flight = 0
         self._retired: list[EndpointsClient] = []
         self._sightings = _StateSightings()
+        self._retry_lines = _RetryLines(self._info, self._clock.now)
 
     def __getstate__(self) -> dict[str, Any]:
         # Only declarative data goes into the pickle in state: never settings, a token or a client.
@@ -335,10 +470,12 @@ class InferenceEndpointProvider(ResourceProvider):
                         hub_url=settings.hub_url,
                         # Every wait through this client polls at this cadence (`readiness.watcher_for`).
                         poll_interval=settings.poll_interval,
+                        clock=self._clock.now,
                         transport=self._transport,
                         sleep=self._clock.sleep,
-                        # Under rate limits or an outage a deployment slows down: say why, as it happens.
-                        on_retry=lambda event: self._info(f"huggingface: {event}"),
+                        # Under rate limits or an outage a deployment slows down: say why, as it
+                        # happens, without a line per retry.
+                        on_retry=self._retry_lines,
                     )
             return self._client
 
@@ -380,11 +517,14 @@ class InferenceEndpointProvider(ResourceProvider):
         Every provider method runs inside it, so it also counts the calls in flight for `configure`.
         """
         values = [value for bag in props for value in _redacted_values(bag)]
-        scrub = _Scrubber(values, self._known_token)
+        names = [bag[key] for bag in props for key in _NAME_INPUTS if isinstance(bag.get(key), str)]
+        scrub = _Scrubber(values, self._known_token, names)
         with self._lock:
             self._calls_in_flight += 1
         try:
             yield scrub
+        except QuotaExceededError as exc:
+            raise self._scrubbed(self._explain_quota(exc, props[-1] if props else {}), scrub) from None
         except Exception as exc:
             raise self._scrubbed(exc, scrub) from None
         finally:
@@ -413,6 +553,50 @@ class InferenceEndpointProvider(ResourceProvider):
         if isinstance(server_message, str):
             clone.server_message = scrub(server_message)  # type: ignore[attr-defined]
         return clone
+
+    def _explain_quota(self, exc: QuotaExceededError, props: Mapping[str, Any]) -> QuotaExceededError:
+        """Say which quota a refused create, update or resume hit, with the namespace's figures."""
+        parts = [part for part in exc.path.split("/") if part]
+        at = parts.index("endpoint") if "endpoint" in parts else len(parts)
+        namespace = parts[at + 1] if at + 1 < len(parts) else str(props.get("namespace") or "?")
+        name = parts[at + 2] if at + 2 < len(parts) else str(props.get("name") or "?")
+        action = (
+            "Resuming" if exc.path.endswith("/resume") else "Creating" if exc.method == "POST" else "Updating"
+        )
+        vendor, region = props.get("vendor"), props.get("region")
+        instance_type, size, replicas = (
+            props.get("instance_type"),
+            props.get("instance_size"),
+            props.get("max_replica"),
+        )
+        figures = ""
+        try:
+            listing = self._api().list_hardware(namespace)
+        except HuggingFaceError:
+            listing = {}
+        offers = [
+            compute
+            for vendor_item in listing.get("vendors") or []
+            if vendor_item.get("name") == vendor
+            for region_item in vendor_item.get("regions") or []
+            if region_item.get("name") == region
+            for compute in region_item.get("computes") or []
+            if (compute.get("instanceType"), compute.get("instanceSize")) == (instance_type, size)
+        ]
+        quota = (offers[0].get("quota") or {}) if offers else {}
+        per_replica = offers[0].get("numAccelerators") if offers else None
+        if all(isinstance(value, int) for value in (per_replica, *quota.values())) and quota:
+            figures = (
+                f" ({per_replica} accelerator(s) each); {namespace} may run {quota.get('maxAccelerators')} "
+                f"{instance_type} accelerators in {vendor}/{region} and uses {quota.get('usedAccelerators')}"
+            )
+        outcome = " Nothing was created." if action == "Creating" else " Nothing was changed."
+        exc.args = (
+            f"{action} inference endpoint {namespace}/{name} was refused with {exc.status_code} "
+            f"({exc.server_message}): it needs up to {replicas} replica(s) of {instance_type} {size} in "
+            f"{vendor}/{region}{figures}.{outcome} {exc.hint}",
+        )
+        return exc
 
     def _progress(self, scrub: _Scrubber) -> Callable[[str], None]:
         def emit(line: str) -> None:
@@ -522,16 +706,18 @@ class InferenceEndpointProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create the endpoint (or take over one this resource already made) and wait until it settles.
 
-        Transactional, because the engine keeps nothing of a create that raises: when this raises,
-        no endpoint made by this call is left behind, or the message names the one that is and how
-        to remove it. An endpoint under the name that carries this resource's owner tag (one an
-        interrupted create of the same inputs left) or its identity tag (one an earlier, failed or
-        interrupted run of the same resource left) is taken over instead of failing on its name.
+        Transactional for what it makes, because the engine keeps nothing of a create that raises:
+        when this raises, no endpoint made by this call's POST is left behind, or the message names
+        the one that is and how to remove it. An endpoint under the name that carries this
+        resource's owner tag (one an interrupted attempt of the same create left) or its identity
+        tag (one an earlier, failed or interrupted run of the same resource left) is taken over
+        instead of failing on its name; such an endpoint, like an adopted one, is never deleted:
+        if converging it fails, it stays, and the message says in what state and what to do.
         Before an autonamed create, endpoints an earlier run of the resource left under other
         names are reported, since they cannot be taken over under the new name.
         """
         props = _plain(props)
-        with self._guard(props) as scrub:
+        with self._guard(props) as scrub, contextlib.ExitStack() as stack:
             client = self._api()
             namespace = self._namespace(props.get("namespace"))
             name = props.get("name")
@@ -542,22 +728,34 @@ class InferenceEndpointProvider(ResourceProvider):
             timeouts = validation.resolve_timeouts(props.get("timeouts"))
             deadline = waiting.Deadline(timeouts["create"], self._clock)
             progress = self._progress(scrub)
-            self._check_hardware(client, namespace, props)
+            # Client retries end at the deadline too, so the create answers in time.
+            stack.enter_context(client.deadline(deadline.at))
+            stack.enter_context(self._retry_lines.summarised(f"endpoint {namespace}/{name}"))
+            self._check_hardware(client, namespace, props, scrub)
 
             adopt = bool(props.get("adopt_existing"))
             existing = self._find(client, namespace, name) if adopt else None
             if existing is not None:
                 endpoint, origin = existing, self._claim(existing, namespace, name, props, adopt=True)
+                if origin is _Origin.RECOVERED:
+                    # Found before this call sent any POST: an earlier attempt's.
+                    origin = _Origin.REPLAYED
             else:
                 if "name" in _strings(props.get(INTERNAL_DEFAULTS)):
-                    self._report_orphans(client, namespace, name, props)
+                    self._report_orphans(client, namespace, name, props, scrub)
                 endpoint, origin = self._post(client, namespace, name, props, deadline, adopt=adopt)
-            if origin is _Origin.ADOPTED:
-                settled = self._adopt(client, namespace, name, props, endpoint, deadline, progress)
-            else:
-                settled = self._settle_ours(
-                    client, namespace, name, props, endpoint, origin, timeouts, deadline, progress
-                )
+            try:
+                settled = self._settle(client, namespace, name, props, endpoint, origin, deadline, progress)
+            except Exception as exc:
+                # The engine keeps nothing of a create that raises. An endpoint this call made would
+                # be billed and known to no state: it is removed, or the error says what is left. One
+                # it found is not this call's to delete (it may serve someone, and the identity tag
+                # cannot tell two backends' stacks apart): it stays, and the error says so.
+                if origin.made_by_this_call:
+                    self._clean_up_failed_create(client, namespace, name, exc, timeouts, progress)
+                elif not isinstance(exc, _DeclaredOtherwise):
+                    self._leave_in_place(client, namespace, name, exc, origin)
+                raise
             outs = self._outputs(namespace, props, settled, applied=True)
             return CreateResult(f"{namespace}/{name}", self._scrub_outputs(outs, scrub))
 
@@ -579,7 +777,7 @@ class InferenceEndpointProvider(ResourceProvider):
         return isinstance(identity, str) and f"{namespace}/{name}" in self._sightings.ids(identity)
 
     def _report_orphans(
-        self, client: EndpointsClient, namespace: str, name: str, props: Mapping[str, Any]
+        self, client: EndpointsClient, namespace: str, name: str, props: Mapping[str, Any], scrub: _Scrubber
     ) -> None:
         """Warn about endpoints an earlier, interrupted run of this resource left under other autonames.
 
@@ -599,8 +797,10 @@ class InferenceEndpointProvider(ResourceProvider):
             raise
         except HuggingFaceError as exc:
             self._warn(
-                f"huggingface: could not look for endpoints an interrupted run of this resource may have "
-                f"left in {namespace} ({exc}); creating {namespace}/{name} anyway"
+                scrub(
+                    f"huggingface: could not look for endpoints an interrupted run of this resource may "
+                    f"have left in {namespace} ({exc}); creating {namespace}/{name} anyway"
+                )
             )
             return
         resource = props.get(INTERNAL_RESOURCE_NAME)
@@ -657,7 +857,11 @@ class InferenceEndpointProvider(ResourceProvider):
                 if existing is None:
                     held_since = self._wait_for_held_name(exc, namespace, name, deadline, held_since)
                     continue
-                return existing, self._claim(existing, namespace, name, props, adopt=adopt)
+                origin = self._claim(existing, namespace, name, props, adopt=adopt)
+                if origin is _Origin.RECOVERED and not lost_answers:
+                    # No POST of this call can have made it: an earlier attempt of this create did.
+                    origin = _Origin.REPLAYED
+                return existing, origin
             except (ServerError, TransportError, UnexpectedResponseError) as exc:
                 if isinstance(exc, TransportError) and not exc.request_may_have_reached_server:
                     raise
@@ -790,19 +994,13 @@ class InferenceEndpointProvider(ResourceProvider):
         deadline: waiting.Deadline,
         held_since: float | None,
     ) -> float:
-        """A 409 while the name reads as absent: a quota, or a name still held after a delete.
+        """A 409 while the name reads as absent: a name still held after a delete.
 
-        A quota error is raised at once. A name still held by a deleted endpoint is released
+        (A quota 409 is a `QuotaExceededError`, not a `ConflictError`: it never comes here.) A name
+        still held by a deleted endpoint is released
         within moments ([I], emulator switch ``name_release_seconds``): the POST is retried, which
         is safe since a 409 means nothing was created, for at most `_NAME_RELEASE_SECONDS`.
         """
-        message = (exc.server_message or "").lower()
-        if "quota" in message:
-            raise EndpointOperationError(
-                f"Creating inference endpoint {namespace}/{name} was refused: {exc.server_message}. Nothing "
-                "was created. Free some of the namespace's quota (pause or delete endpoints on the same "
-                "hardware) or ask Hugging Face to raise it, then run again."
-            ) from None
         now = deadline.elapsed()
         started = now if held_since is None else held_since
         if now - started >= _NAME_RELEASE_SECONDS or deadline.expired():
@@ -819,7 +1017,7 @@ class InferenceEndpointProvider(ResourceProvider):
         self._clock.sleep(_NAME_RELEASE_GAP_SECONDS)
         return started
 
-    def _settle_ours(
+    def _settle(
         self,
         client: EndpointsClient,
         namespace: str,
@@ -827,12 +1025,12 @@ class InferenceEndpointProvider(ResourceProvider):
         props: Mapping[str, Any],
         endpoint: Mapping[str, Any],
         origin: _Origin,
-        timeouts: Mapping[str, float],
         deadline: waiting.Deadline,
         progress: Callable[[str], None],
     ) -> dict[str, Any]:
-        """Bring an endpoint this resource made to its declared state; on any failure remove it, or say
-        what is left."""
+        """Bring the endpoint the create continues with to its declared configuration and state."""
+        if origin is _Origin.ADOPTED:
+            return self._adopt(client, namespace, name, props, endpoint, deadline, progress)
         target = props.get("desired_state") or schema.RUNNING
         if target == schema.PAUSED:
             # The API has no "create paused": pausing as soon as the POST is accepted is the least
@@ -843,29 +1041,49 @@ class InferenceEndpointProvider(ResourceProvider):
                 "its model is not deployed until it is resumed, so a model or image that cannot load "
                 "shows then."
             )
+        if origin is not _Origin.CREATED:
+            # Converge anyway: it costs nothing when nothing differs, and an endpoint an earlier
+            # run left may have been made from other inputs (and carries that run's token).
+            return self._converge(client, namespace, name, props, endpoint, deadline, progress, retag=True)
+        return transitions.converge(
+            client,
+            namespace,
+            name,
+            target=target,
+            min_replica=props.get("min_replica"),
+            payload={},
+            current=endpoint,
+            deadline=deadline,
+            on_progress=progress,
+        )
+
+    def _leave_in_place(
+        self, client: EndpointsClient, namespace: str, name: str, exc: Exception, origin: _Origin
+    ) -> None:
+        """Add to a failed create's error what happened to the endpoint it found and did not delete."""
         try:
-            if origin in (_Origin.RECOVERED, _Origin.TAKEN_OVER):
-                # Converge anyway: it costs nothing when nothing differs, and an endpoint an earlier
-                # run left may have been made from other inputs (and carries that run's token).
-                return self._converge(
-                    client, namespace, name, props, endpoint, deadline, progress, retag=True
-                )
-            return transitions.converge(
-                client,
-                namespace,
-                name,
-                target=target,
-                min_replica=props.get("min_replica"),
-                payload={},
-                current=endpoint,
-                deadline=deadline,
-                on_progress=progress,
-            )
-        except Exception as exc:
-            # The engine keeps nothing of a create that raises: an endpoint left now would be billed
-            # and known to no state, so remove it, or say exactly what is left.
-            self._clean_up_failed_create(client, namespace, name, exc, timeouts, progress)
-            raise
+            live = self._find(client, namespace, name)
+        except HuggingFaceError as read_exc:
+            now = f"its state could not be read ({read_exc})"
+        else:
+            state = _status_of(live).get("state") if live is not None else None
+            now = f"it is {state}" if isinstance(state, str) else "it is in an unknown state"
+            if live is None:
+                now = "it no longer exists"
+        again = (
+            "run `pulumi up` again to adopt it once more"
+            if origin is _Origin.ADOPTED
+            else "run `pulumi up` again to take it over once more"
+        )
+        note = (
+            f"The endpoint {namespace}/{name} existed before this create ({_FOUND_BECAUSE[origin]}) "
+            f"and was left in place: {now}, and no Pulumi state records it. Fix what the error names "
+            f"and {again}; if nothing should own it, delete it "
+            f"(`hf endpoints delete {name} --namespace {namespace}`, or "
+            f"https://endpoints.huggingface.co/{namespace}/endpoints/{name}); it is billed while it "
+            "runs."
+        )
+        exc.args = (f"{exc} {note}",)
 
     def _clean_up_failed_create(
         self,
@@ -877,6 +1095,19 @@ class InferenceEndpointProvider(ResourceProvider):
         progress: Callable[[str], None],
     ) -> None:
         cleanup_deadline = waiting.Deadline(timeouts["delete"], self._clock)
+        with client.deadline(cleanup_deadline.at):
+            note = self._delete_what_this_create_made(client, namespace, name, cleanup_deadline, progress)
+        exc.args = (f"{exc} {note}",)
+
+    def _delete_what_this_create_made(
+        self,
+        client: EndpointsClient,
+        namespace: str,
+        name: str,
+        cleanup_deadline: waiting.Deadline,
+        progress: Callable[[str], None],
+    ) -> str:
+        """Delete the endpoint of a failed create and wait until it is gone; say what became of it."""
         try:
             self._request_delete(client, namespace, name, cleanup_deadline, progress)
         except Exception as cleanup_exc:
@@ -903,7 +1134,7 @@ class InferenceEndpointProvider(ResourceProvider):
                     f"Deleting the endpoint {namespace}/{name} was requested so that nothing is left behind, "
                     "but it had not disappeared yet; check that it is gone before running again."
                 )
-        exc.args = (f"{exc} {note}",)
+        return note
 
     def _request_delete(
         self,
@@ -947,7 +1178,8 @@ class InferenceEndpointProvider(ResourceProvider):
                 f"its current change (see https://endpoints.huggingface.co/{namespace}/endpoints/{name}), "
                 f"then run again; raise timeouts['{action}'] if changes take longer."
             ) from None
-        self._info(
+        # Through the scrubbing progress sink: the server's message may quote what was sent.
+        progress(
             f"huggingface: endpoint {namespace}/{name} is busy ({exc.server_message or 'conflict'}): "
             f"waiting for it to settle before retrying the {action}"
         )
@@ -1008,14 +1240,20 @@ class InferenceEndpointProvider(ResourceProvider):
         if fixed:
             details = ", ".join(f"{key} is {current.get(key)!r} there" for key in fixed)
             if retag:
-                # This resource's own endpoint from an earlier run, declared otherwise since: the
-                # failed create deletes it (see `_settle_ours`), so the next run creates it anew.
-                raise EndpointOperationError(
-                    f"Cannot take over inference endpoint {namespace}/{name}, which an earlier run of this "
-                    f"resource left: {details}, and the program declares otherwise; these cannot change "
-                    "in place. Once it is gone, run `pulumi up` again to create it as declared."
+                # An earlier run of this resource left it, declared otherwise since; or another
+                # stack of the same names on another backend runs it (the identity cannot tell).
+                # Deleting it is the user's call, never this create's.
+                raise _DeclaredOtherwise(
+                    f"Cannot take over inference endpoint {namespace}/{name}, which carries this "
+                    f"resource's identity tag: {details}, and the program declares otherwise; these "
+                    "cannot change in place. An earlier `pulumi up` of this resource was probably "
+                    "interrupted after creating it, though a stack of the same organization, project, "
+                    "stack and resource names on another backend would carry the same tag. If no "
+                    "stack's state holds it, delete it "
+                    f"(`hf endpoints delete {name} --namespace {namespace}`) and run `pulumi up` again "
+                    "to create it as declared; otherwise declare its values, or choose another name."
                 )
-            raise EndpointOperationError(
+            raise _DeclaredOtherwise(
                 f"Cannot adopt inference endpoint {namespace}/{name}: {details}, and the program declares "
                 "otherwise; these cannot change in place. Declare the existing values, "
                 "or choose another name."
@@ -1078,16 +1316,21 @@ class InferenceEndpointProvider(ResourceProvider):
             outs["status_message"] = scrub(message)
         return outs
 
-    def _check_hardware(self, client: EndpointsClient, namespace: str, props: Mapping[str, Any]) -> None:
+    def _check_hardware(
+        self, client: EndpointsClient, namespace: str, props: Mapping[str, Any], scrub: _Scrubber
+    ) -> None:
         """Refuse hardware the namespace's catalogue does not offer, listing what it does offer."""
         try:
             catalogue = client.list_hardware(namespace)
-        except AuthenticationError:
+        except (AuthenticationError, PermissionDeniedError):
+            # The namespace refuses this token: the create would be refused too, so say so now.
             raise
         except HuggingFaceError as exc:
             self._warn(
-                f"huggingface: could not read the hardware catalogue of {namespace} ({exc}); "
-                "the API checks it"
+                scrub(
+                    f"huggingface: could not read the hardware catalogue of {namespace} ({exc}); "
+                    "the API checks it"
+                )
             )
             return
         vendor, region = props.get("vendor"), props.get("region")
@@ -1145,7 +1388,7 @@ class InferenceEndpointProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Send one PUT with what changed, wait for it to settle, and return the complete outputs."""
         olds, news = _plain(olds), _plain(news)
-        with self._guard(olds, news) as scrub:
+        with self._guard(olds, news) as scrub, contextlib.ExitStack() as stack:
             changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
             payload = schema.update_payload(changed, news)
             # Inputs applied by calls other than the PUT (desired_state: pause, resume, scale to zero).
@@ -1159,8 +1402,10 @@ class InferenceEndpointProvider(ResourceProvider):
             namespace, name = self._split_id(id_)
             timeouts = validation.resolve_timeouts(news.get("timeouts"))
             deadline = waiting.Deadline(timeouts["update"], self._clock)
+            stack.enter_context(client.deadline(deadline.at))
+            stack.enter_context(self._retry_lines.summarised(f"endpoint {namespace}/{name}"))
             if {"accelerator", "instance_type", "instance_size"} & set(changed):
-                self._check_hardware(client, namespace, news)
+                self._check_hardware(client, namespace, news, scrub)
             progress = self._progress(scrub)
             # Every update ends in the declared operational state, not only one that changes it: a
             # PUT must never leave a paused endpoint running, nor wait for a running one forever.
@@ -1196,18 +1441,19 @@ class InferenceEndpointProvider(ResourceProvider):
                 timeouts = validation.resolve_timeouts(None)
             deadline = waiting.Deadline(timeouts["delete"], self._clock)
             progress = self._progress(scrub)
-            if not self._request_delete(client, namespace, name, deadline, progress):
-                return
-            try:
-                waiting.wait_until_absent(
-                    client,
-                    namespace,
-                    name,
-                    deadline=deadline,
-                    on_progress=progress,
-                )
-            except DeadlineExceededError as exc:
-                self._still_deleting(exc)
+            with client.deadline(deadline.at), self._retry_lines.summarised(f"endpoint {namespace}/{name}"):
+                if not self._request_delete(client, namespace, name, deadline, progress):
+                    return
+                try:
+                    waiting.wait_until_absent(
+                        client,
+                        namespace,
+                        name,
+                        deadline=deadline,
+                        on_progress=progress,
+                    )
+                except DeadlineExceededError as exc:
+                    self._still_deleting(exc)
 
     @staticmethod
     def _still_deleting(exc: DeadlineExceededError) -> NoReturn:

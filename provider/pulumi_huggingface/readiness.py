@@ -79,7 +79,7 @@ _MAX_BACKOFF = 60.0
 # A computed pause below this is rounded up, so float residue never makes the poller spin.
 _MIN_SLEEP = 0.01
 
-# Route templates as `EndpointsClient.stats` counts them.
+# Route templates as `EndpointsClient.requests_by_this_thread` counts them.
 _LIST_ROUTE = ("GET", "/endpoint/{namespace}")
 _GET_ROUTE = ("GET", "/endpoint/{namespace}/{name}")
 
@@ -96,11 +96,6 @@ Done = Callable[[dict[str, Any] | None], bool]
 Progress = Callable[[dict[str, Any]], None]
 
 
-class _Stats(Protocol):
-    @property
-    def requests(self) -> Mapping[tuple[str, str], int]: ...
-
-
 def min_interval_for(budget_interval: float) -> float:
     """The shortest gap between two polls for a budget: a tenth of it, as 0.5 s is of 5 s, and at
     least `MIN_INTERVAL_FLOOR`."""
@@ -115,9 +110,12 @@ class PollingClient(Protocol):
         """Seconds between status requests per waiting endpoint: the watcher's ``budget_interval``."""
         ...
 
-    @property
-    def stats(self) -> _Stats:
-        """Request counters by ``(method, route template)``; every attempt counts."""
+    def requests_by_this_thread(self) -> Mapping[tuple[str, str], int]:
+        """Requests the calling thread has sent, by ``(method, route template)``; every attempt counts.
+
+        Per thread, because one client serves every namespace's poller: each is charged only for
+        what it sent itself.
+        """
         ...
 
     def list_endpoints(self, namespace: str) -> list[dict[str, Any]]:
@@ -215,6 +213,8 @@ class EndpointWatcher:
         # Polls in a row answered with something other than the API's JSON.
         self._malformed = 0
         self._last_error: Exception | None = None
+        # When the polls began failing in a row (the start of the first failed poll), or None.
+        self._failing_since: float | None = None
         # Requests one list costs (its pages); learnt from each list, 1 until the first.
         self._list_cost = 1
 
@@ -332,11 +332,27 @@ class EndpointWatcher:
             name=waiter.name,
             last_state=waiter.last_state,
             waited_seconds=max(0.0, now - waiter.started),
+            outage=self._outage(now),
         )
         if self._last_error is not None:
             error.__cause__ = self._last_error
         waiter.error = error
         self._remove(waiter, now)
+
+    def _outage(self, now: float) -> str | None:
+        """What the polls have met since they began failing, for the error of a wait they ended."""
+        error, since = self._last_error, self._failing_since
+        if error is None or since is None:
+            return None
+        what = {
+            TransportError: "the API could not be reached",
+            RateLimitedError: "the API kept rate-limiting the polls",
+            ServerError: "the API kept failing",
+            UnexpectedResponseError: "something other than the API kept answering",
+        }
+        kind = next((text for cls, text in what.items() if isinstance(error, cls)), "the polls kept failing")
+        seconds = max(0.0, now - since)
+        return f"{kind} for the last {seconds:.0f} s ({type(error).__name__}: {str(error).rstrip('.')})"
 
     # -- the poller thread ---------------------------------------------------------------------
 
@@ -370,6 +386,7 @@ class EndpointWatcher:
                 self._thread = None
                 self._credit = 0.0
                 self._last_error = None
+                self._failing_since = None
                 return None
             self._accrue(now)
             names = list(dict.fromkeys(w.name for w in self._waiters))
@@ -397,12 +414,13 @@ class EndpointWatcher:
         before = self._request_count()
         try:
             if poll.by_list:
-                list_before = self._client.stats.requests.get(_LIST_ROUTE, 0)
+                list_before = self._client.requests_by_this_thread().get(_LIST_ROUTE, 0)
                 try:
                     listed = self._client.list_endpoints(self._namespace)
                 except NotFoundError:
                     listed = []  # no such namespace: every endpoint is absent, confirmed below
-                observation.list_pages = max(1, self._client.stats.requests.get(_LIST_ROUTE, 0) - list_before)
+                pages = self._client.requests_by_this_thread().get(_LIST_ROUTE, 0) - list_before
+                observation.list_pages = max(1, pages)
                 for item in listed:
                     item_name = item.get("name")
                     if isinstance(item_name, str):
@@ -428,7 +446,8 @@ class EndpointWatcher:
         return observation
 
     def _request_count(self) -> int:
-        requests = self._client.stats.requests
+        # The poller thread is this watcher's own: what it sent is what this namespace's polls cost.
+        requests = self._client.requests_by_this_thread()
         return requests.get(_LIST_ROUTE, 0) + requests.get(_GET_ROUTE, 0)
 
     def _deliver(self, poll: _Poll, observation: _Observation) -> None:
@@ -459,8 +478,11 @@ class EndpointWatcher:
                 self._failures = 0
                 self._malformed = 0
                 self._last_error = None
+                self._failing_since = None
                 return
             self._last_error = error
+            if self._failing_since is None:
+                self._failing_since = self._last_poll_at
             self._malformed = self._malformed + 1 if isinstance(error, UnexpectedResponseError) else 0
             if isinstance(error, _PAUSING) and self._malformed < MAX_MALFORMED_POLLS:
                 self._failures += 1

@@ -588,8 +588,13 @@ FIELDS: Final[tuple[Field, ...]] = (
         Kind.BOOLEAN,
         Mutability.IN_PLACE,
         Removal.DEFAULT,
-        "Whether the endpoint caches HTTP responses. Defaults to false.",
+        "Whether the endpoint caches HTTP responses. Defaults to false. Sent as the top-level "
+        "`cacheHttpResponses` huggingface_hub sends; an API that keeps it elsewhere ignores it.",
         default=False,
+        # The recent spec has no top-level `cacheHttpResponses` (it moved to the admin-only
+        # `experimentalFeatures`, reference §4.1): an answer without it is not drift, so no
+        # declaration can diff forever.
+        readback=Readback.IF_PRESENT,
     ),
     Field(
         "private_link_account_id",
@@ -858,8 +863,8 @@ def update_payload(changed: Iterable[str], inputs: Mapping[str, Any]) -> dict[st
     """Build the body of ``PUT /endpoint/{namespace}/{name}`` carrying only what changed.
 
     The API merges a PUT key by key, so an absent key keeps its value. A removed input is sent as
-    its default or empty value (a null clears a scalar); a change to any member of the image or the
-    scaling measure sends that value whole.
+    its default or empty value (a null clears a scalar); a change to any member of the image, the
+    scaling measure or the route sends that value whole.
 
     Args:
         changed: Names of the inputs that changed (see `changed_fields`); provider-only and
@@ -883,6 +888,12 @@ def update_payload(changed: Iterable[str], inputs: Mapping[str, Any]) -> dict[st
         value = _encode_group(group, inputs)
         if value is not None:
             _set_path(payload, _GROUP_PATHS[group], value)
+    if "route" in payload:
+        # Whether the API merges `route` on PUT or replaces it whole is unknown (reference §4.1):
+        # sent whole, with a removed key as null, it means the same under either.
+        payload["route"] = {
+            key: effective(FIELDS_BY_NAME[key], inputs.get(key)) for key in ("domain", "path")
+        }
     if "tags" in payload:
         # The API replaces `tags` whole: without this, changing the user's tags would erase the
         # hidden tags, and with them the provider's proof that the endpoint is this resource's.
@@ -985,8 +996,30 @@ def live_inputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def status_outputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
-    """Read the reported outputs (`OUTPUTS`) of an endpoint's JSON, keyed by Python name."""
-    return {output.name: _get_path(endpoint, output.api_path) for output in OUTPUTS}
+    """Read the reported outputs (`OUTPUTS`) of an endpoint's JSON, keyed by Python name.
+
+    Unknown keys of the answer are ignored: only the paths of `OUTPUTS` are read.
+    """
+    outputs = {output.name: _get_path(endpoint, output.api_path) for output in OUTPUTS}
+    outputs["status_message"] = status_message(endpoint)
+    return outputs
+
+
+def status_message(endpoint: Mapping[str, Any]) -> str | None:
+    """What the API says about the endpoint's state, with why it failed when it says.
+
+    Clients of the live API read why a deployment failed from `status.errorMessage`, falling back
+    to `status.message` (reference §4.1): both are read, and joined when they differ.
+    """
+    status = endpoint.get("status")
+    if not isinstance(status, Mapping):
+        return None
+    message, error = status.get("message"), status.get("errorMessage")
+    message = message if isinstance(message, str) and message else None
+    error = error if isinstance(error, str) and error else None
+    if message and error and error not in message:
+        return f"{message}: {error}"
+    return error or message
 
 
 def reconcile(field: Field, declared: Any, live: Any, previous: Mapping[str, Any]) -> Any:

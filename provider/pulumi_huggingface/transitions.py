@@ -33,7 +33,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
-from pulumi_huggingface.errors import BadRequestError, HuggingFaceError
+from pulumi_huggingface.errors import (
+    BadRequestError,
+    HuggingFaceError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+)
 from pulumi_huggingface.schema import PAUSED, RUNNING, SCALED_TO_ZERO, settled_states
 from pulumi_huggingface.waiting import Deadline, EndpointReader, wait_for_state
 
@@ -41,6 +47,8 @@ __all__ = ["StateClient", "converge"]
 
 # States of a deployment under way, which the API may refuse to interrupt ([I]: undocumented).
 _DEPLOYING: Final = frozenset({"pending", "initializing", "updating"})
+# How often in all a call whose answer was lost, and whose effect the endpoint does not show, is sent.
+_LOST_ANSWER_SENDS: Final = 3
 
 
 class StateClient(EndpointReader, Protocol):
@@ -114,9 +122,49 @@ class _Run:
             changed_since=changed_since,
         )
 
-    def put(self, payload: Mapping[str, Any], target: str) -> dict[str, Any]:
+    def send(
+        self, doing: str, call: Callable[[], dict[str, Any]], took_effect: Callable[[Mapping[str, Any]], bool]
+    ) -> dict[str, Any]:
+        """Send a call that is not idempotent; if its answer is lost, look before sending it again.
+
+        Each PUT, pause or resume sent deploys, pauses or wakes the endpoint once more, so the client
+        does not retry one the server may have acted on. Here the endpoint is read instead: if it
+        shows the call's effect, the call landed and the endpoint as read is its answer; if not, the
+        call is sent again (at most `_LOST_ANSWER_SENDS` times in all, within the deadline).
+        """
+        sent = 0
+        while True:
+            sent += 1
+            try:
+                return call()
+            except (ServerError, TransportError, UnexpectedResponseError) as exc:
+                if isinstance(exc, TransportError) and not exc.request_may_have_reached_server:
+                    raise
+                try:
+                    seen = self.client.get_endpoint(self.namespace, self.name)
+                except HuggingFaceError:
+                    raise exc from None
+                if took_effect(seen):
+                    self.on_progress(
+                        f"huggingface: the answer to {doing} endpoint {self.namespace}/{self.name} was lost "
+                        f"({type(exc).__name__}), but the endpoint shows it took effect: continuing"
+                    )
+                    return seen
+                if sent >= _LOST_ANSWER_SENDS or self.deadline.expired():
+                    raise
+                self.on_progress(
+                    f"huggingface: the answer to {doing} endpoint {self.namespace}/{self.name} was lost "
+                    f"({type(exc).__name__}) and the endpoint shows no sign of it: sending it again"
+                )
+
+    def put(self, payload: Mapping[str, Any], target: str, changed_since: str | None) -> dict[str, Any]:
+        def took_effect(seen: Mapping[str, Any]) -> bool:
+            # A PUT moves `updatedAt` and starts a deployment (a paused endpoint stays paused).
+            moved = changed_since is not None and _updated_at(seen) not in (None, changed_since)
+            return moved or _state(seen) in _DEPLOYING
+
         try:
-            return self.send_put(payload)
+            return self.send("updating", lambda: self.send_put(payload), took_effect)
         except BadRequestError as exc:
             try:
                 state = _state(self.client.get_endpoint(self.namespace, self.name))
@@ -134,22 +182,33 @@ class _Run:
 
     def resume(self) -> dict[str, Any]:
         try:
-            return self.client.resume_endpoint(self.namespace, self.name)
+            return self.send(
+                "resuming",
+                lambda: self.client.resume_endpoint(self.namespace, self.name),
+                lambda seen: _state(seen) not in (PAUSED, SCALED_TO_ZERO),
+            )
         except BadRequestError as exc:
             # [D] huggingface_hub's `running_ok`: 400 with "already running" means there is nothing to do.
             if "already running" not in str(exc).lower():
                 raise
             return self.client.get_endpoint(self.namespace, self.name)
 
+    def send_pause(self) -> dict[str, Any]:
+        return self.send(
+            "pausing",
+            lambda: self.client.pause_endpoint(self.namespace, self.name),
+            lambda seen: _state(seen) == PAUSED,
+        )
+
     def pause(self, current: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            return self.client.pause_endpoint(self.namespace, self.name)
+            return self.send_pause()
         except BadRequestError:
             if _state(current) not in _DEPLOYING:
                 raise
             # Refused mid-deployment ([I]): let the deployment settle, then pause.
             self.wait(current, settled_states(0))
-            return self.client.pause_endpoint(self.namespace, self.name)
+            return self.send_pause()
 
     def to_paused(self, current: Mapping[str, Any]) -> dict[str, Any]:
         if _state(current) != PAUSED:
@@ -166,7 +225,11 @@ class _Run:
         current = self.wait(current, frozenset({RUNNING, SCALED_TO_ZERO}), changed_since)
         if _state(current) != SCALED_TO_ZERO:
             self.say("scaling to zero", SCALED_TO_ZERO)
-            current = self.client.scale_to_zero_endpoint(self.namespace, self.name)
+            current = self.send(
+                "scaling to zero",
+                lambda: self.client.scale_to_zero_endpoint(self.namespace, self.name),
+                lambda seen: _state(seen) == SCALED_TO_ZERO,
+            )
         return self.wait(current, frozenset({SCALED_TO_ZERO}))
 
     def to_running(self, current: Mapping[str, Any], changed_since: str | None) -> dict[str, Any]:
@@ -233,7 +296,7 @@ def converge(
     changed_since: str | None = None
     if payload:
         changed_since = _updated_at(current) if current is not None else updated_at
-        current = run.put(payload, target)
+        current = run.put(payload, target, changed_since)
     elif current is None:
         current = client.get_endpoint(namespace, name)
     if target == PAUSED:

@@ -31,6 +31,7 @@ from pulumi_huggingface.errors import (
     UnexpectedResponseError,
 )
 from pulumi_huggingface.readiness import MAX_MALFORMED_POLLS, EndpointWatcher, PollingClient, watcher_for
+from pulumi_huggingface.schema import status_message
 from pulumi_huggingface.validation import format_duration
 
 __all__ = [
@@ -91,6 +92,11 @@ class Deadline:
     def expired(self) -> bool:
         """Whether the deadline has passed."""
         return self.remaining() <= 0
+
+    @property
+    def at(self) -> float:
+        """The deadline itself, on the clock's time."""
+        return self.started + self.seconds
 
 
 def _state(endpoint: Mapping[str, Any]) -> str | None:
@@ -204,7 +210,7 @@ def wait_for_state(
             return True
         if state in FAILED_STATES and settled_view:
             raise EndpointFailedError(
-                namespace=namespace, name=name, state=state, server_message=_status(endpoint, "message")
+                namespace=namespace, name=name, state=state, server_message=status_message(endpoint)
             )
         return False
 
@@ -212,7 +218,7 @@ def wait_for_state(
         return dict(initial)
     watcher = watcher or _watcher(client, namespace, deadline)
     try:
-        settled = watcher.wait(name, done, deadline=deadline.started + deadline.seconds)
+        settled = watcher.wait(name, done, deadline=deadline.at)
     except DeadlineExceededError as exc:
         raise _deadline_error(exc, progress, deadline) from exc.__cause__
     # `done` never accepts absence, so the watcher returns the endpoint it accepted.
@@ -263,7 +269,7 @@ def wait_until_absent(
         pass  # the watcher retries, within its budget and the deadline
     watcher = watcher or _watcher(client, namespace, deadline)
     try:
-        watcher.wait(name, done, deadline=deadline.started + deadline.seconds)
+        watcher.wait(name, done, deadline=deadline.at)
     except DeadlineExceededError as exc:
         raise _deadline_error(exc, progress, deadline) from exc.__cause__
 
@@ -286,4 +292,5 @@ def _deadline_error(
         name=exc.name,
         last_state=exc.last_state if exc.last_state not in (None, "absent") else progress.last_state,
         waited_seconds=deadline.elapsed(),
+        outage=exc.outage,
     )

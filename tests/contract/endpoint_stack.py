@@ -54,7 +54,8 @@ PROVISION_SECONDS = 0.5
 # where each answer takes milliseconds, there is nothing to gain from huggingface_hub's 5 s.
 POLL_INTERVAL = "0.2"
 
-# A small CPU endpoint the emulator's catalogue offers, allowed to scale to zero.
+# A small CPU endpoint the emulator's catalogue offers in every aws region (Sapphire Rapids), allowed
+# to scale to zero.
 BASE_INPUTS: Mapping[str, Any] = {
     "repository": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
     "framework": "pytorch",
@@ -62,7 +63,7 @@ BASE_INPUTS: Mapping[str, Any] = {
     "accelerator": "cpu",
     "vendor": "aws",
     "region": "us-east-1",
-    "instance_type": "intel-icl",
+    "instance_type": "intel-spr",
     "instance_size": "x2",
     "min_replica": 0,
     "max_replica": 1,

@@ -112,7 +112,7 @@ CASES: list[Case] = [
         also={"instance_type": "nvidia-t4"},
     ),
     Case("instance_size", {}, "x4", got("compute", "instanceSize")),
-    Case("instance_type", {}, "intel-spr", got("compute", "instanceType")),
+    Case("instance_type", {}, "intel-icl", got("compute", "instanceType")),
     Case(
         "min_replica",
         {"min_replica": 1, "max_replica": 2, "scale_to_zero_timeout": None},

@@ -2,7 +2,10 @@
 
 The emulator has one switch per uncertain behaviour (see its README): a create answered 202 instead
 of 200, a deleted endpoint's name released only after a delay, a `type` change refused, a CPU/GPU
-switch refused or allowed, a revision read back as sent instead of as a commit SHA. Under each, the
+switch refused or allowed, a revision read back as sent instead of as a commit SHA, a `route`
+replaced rather than merged on PUT, a stale scale-to-zero timeout refused rather than cleared, a
+409 for a PUT or DELETE while updating, `cacheHttpResponses` kept only under the admin-only
+`experimentalFeatures`. Under each, the
 core scenario (create, an in-place change, refresh, a replacement, delete) runs through the SDK's
 provider server; where the switch makes an operation fail, the failure must be a clear error and
 leave state and the API agreeing, so the next `pulumi up` can proceed.
@@ -38,6 +41,11 @@ SWITCHES: dict[str, dict[str, Any]] = {
     "type-update-refused": {"type_update": "refuse"},
     "accelerator-switch-allowed": {"accelerator_switch": "allow"},
     "revision-as-sent": {"revision_readback": "as_sent"},
+    # The other side of each: the emulator's default.
+    "route-replaced-on-put": {"route_update": "replace"},
+    "stale-timeout-refused": {"stale_timeout": "refuse"},
+    "conflict-while-updating": {"while_updating": "conflict"},
+    "cache-http-responses-experimental": {"cache_http_responses": "experimental"},
 }
 
 

@@ -73,10 +73,14 @@ FAULTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("drop", {"rate": 0.02, "after": True}),
     ("latency", {"rate": 0.3, "seconds": 0.02}),
 )
-# Lines the provider writes when it retries: the client's, and its own around a create.
+# Lines the provider writes when it retries: the client's first retry about an endpoint, and its
+# own around a create, an update, a pause or a resume. Each counts one retry.
 RETRY_LINE = re.compile(
-    r"retrying in|sending the create again|was lost, but the endpoint exists|still held by a deleted|is busy"
+    r"retrying in|sending the create again|sending it again|was lost \(|"
+    r"was lost, but the endpoint exists|still held by a deleted|is busy"
 )
+# The client's later retries about an endpoint, summarised: each line counts the retries it names.
+RETRY_SUMMARY = re.compile(r"(\d+) more retries in the last")
 
 
 _PROGRAM_LOCK = threading.Lock()
@@ -271,7 +275,8 @@ def test_lifecycles_under_faults_leak_nothing_and_lose_nothing(
 ) -> None:
     started = time.monotonic()
     figures = Figures()
-    with EmulatorServer(token=TOKEN, provision_seconds=(0.1, 0.6), seed=11) as emulator:
+    # Each stack deploys to an organisation of its own, which the emulator must know as the user's.
+    with EmulatorServer(token=TOKEN, provision_seconds=(0.1, 0.6), seed=11, orgs=STACKS) as emulator:
         # The first stack's first server is killed mid-create: at the default cadence its create is
         # surely still waiting when the kill lands. Every other server polls at the tier's cadence.
         stacks = [
@@ -302,7 +307,7 @@ def test_lifecycles_under_faults_leak_nothing_and_lose_nothing(
             for rule in emulator.app.faults.rules():
                 fired[rule.kind + ("-after" if rule.after else "")] += rule.fired
             stderr = "".join(stack.stderr() for stack in stacks)
-            retries = len(RETRY_LINE.findall(stderr))
+            retries = len(RETRY_LINE.findall(stderr)) + sum(map(int, RETRY_SUMMARY.findall(stderr)))
             remaining = emulator.app.endpoint_ids()
             served = emulator.app.request_counts()["total"]
         finally:

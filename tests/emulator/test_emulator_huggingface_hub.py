@@ -170,7 +170,7 @@ def test_hardware_listing_parses_and_flags_unavailable_offers(hf_api: HfApi) -> 
     by_id = {h.id: h for h in hardware}
     assert {h.vendor for h in hardware} == {"aws", "gcp", "azure"}
     assert "aws-eu-west-1-nvidia-l4-x1" not in by_id
-    assert by_id["aws-eu-west-1-nvidia-a100-x4"].status == "not_available"
+    assert by_id["azure-eastus-nvidia-a100-x4"].status == "not_available"
     assert by_id["aws-us-east-1-nvidia-a10g-x1"].used_accelerators == 2
     assert by_id["aws-us-east-1-nvidia-a10g-x4"].used_accelerators == 2
     assert by_id["aws-us-east-1-nvidia-l4-x1"].used_accelerators == 0
@@ -193,7 +193,8 @@ def test_whoami_and_wrong_tokens(hf_api: HfApi, server: EmulatorServer) -> None:
         hf_api.get_inference_endpoint("x", namespace=NAMESPACE, token="hf_wrong")
     assert bad_get.value.response.status_code == 401
     assert bad_get.value.response.json() == {
-        "error": "A valid user or organization token, sent as a Bearer, is required"
+        "error": "A valid user or organization token, sent as a Bearer, is required",
+        "code": "UNAUTHORIZED",
     }
     assert httpx.get(f"{server.base_url}/endpoint/{NAMESPACE}").status_code == 401
 
@@ -229,7 +230,7 @@ def test_huggingface_hub_1x_payload_shape_is_served(server: EmulatorServer) -> N
     response = httpx.post(f"{server.base_url}/endpoint/{NAMESPACE}", json=body, headers=AUTH)
     assert response.status_code == 200
     assert response.json()["type"] == "protected"
-    assert "accountId" not in response.json()
+    assert response.json()["accountId"] is None
 
 
 def test_private_link_payload_of_2x_is_read_back(hf_api: HfApi) -> None:
@@ -250,4 +251,66 @@ def test_wait_raises_when_the_model_cannot_load(hf_api: HfApi) -> None:
     endpoint = _create(hf_api, "wont-load", repository="acme/unloadable-model")
     with pytest.raises(InferenceEndpointError, match="failed to deploy"):
         _wait(endpoint)
-    assert endpoint.raw["status"]["message"].endswith("the model acme/unloadable-model could not be loaded")
+    status = endpoint.raw["status"]
+    assert (status["message"], status["errorMessage"]) == (
+        "Endpoint failed to deploy",
+        "the model acme/unloadable-model could not be loaded",
+    )
+
+
+def test_update_min_replica_1_turns_scale_to_zero_off_by_default(hf_api: HfApi) -> None:
+    """`update_inference_endpoint(name, min_replica=1)` cannot send `scaleToZeroTimeout: null`, so the
+    emulator's default (stale_timeout="clear") drops the stored timeout instead of refusing."""
+    _create(hf_api, "always-on", min_replica=0, scale_to_zero_timeout=15)
+    updated = hf_api.update_inference_endpoint("always-on", min_replica=1, token=TOKEN)
+    scaling = updated.raw["compute"]["scaling"]
+    assert (scaling["minReplica"], scaling["scaleToZeroTimeout"]) == (1, None)
+    assert _wait(updated).status == "running"
+
+
+def test_inference_client_parses_the_data_plane_of_each_task(hf_api: HfApi) -> None:
+    """`InferenceClient(endpoint.url)` as a post-deploy smoke test runs it: text-generation (and chat),
+    text-classification and feature-extraction answer in their task's shape, plainly fake."""
+    from huggingface_hub import InferenceClient
+
+    generator = _wait(_create(hf_api, "writer", task="text-generation", repository="openai-community/gpt2"))
+    client = InferenceClient(model=generator.url, token=TOKEN)
+    text = client.text_generation("The sky is", max_new_tokens=5)
+    assert text.startswith("[emulated] openai-community/gpt2 would continue 'The sky is'")
+    chat = client.chat_completion([{"role": "user", "content": "Hello?"}], max_tokens=5)
+    assert chat.choices[0].message.content.startswith("[emulated]")
+    assert generator.client.text_generation("again") == client.text_generation("again"), "deterministic"
+
+    classifier = _wait(_create(hf_api, "judge"))
+    labels = InferenceClient(model=classifier.url, token=TOKEN).text_classification("I love it")
+    assert sorted(label.label for label in labels) == ["NEGATIVE", "POSITIVE"]
+    assert abs(sum(label.score for label in labels) - 1) < 1e-3
+
+    # InferenceClient.feature_extraction hands this body to numpy, not a test dependency: the shape
+    # it needs is a list of float vectors, one per input, as the client sends them.
+    embedder = _wait(_create(hf_api, "embedder", task="feature-extraction"))
+    response = httpx.post(embedder.url or "", json={"inputs": "hello"}, headers=AUTH)
+    (vector,) = response.json()
+    assert len(vector) == 8 and all(isinstance(x, float) and -1 <= x <= 1 for x in vector)
+
+
+def test_refusals_of_the_failure_paths_map_to_the_client_exceptions(
+    hf_api: HfApi, server: EmulatorServer
+) -> None:
+    """A 422 body error, a 403 without a payment method and a quota 409 raise HfHubHTTPError (not
+    BadRequestError, which is 400 only) carrying the server's text, as against the live service."""
+    with pytest.raises(HfHubHTTPError, match="unknown variant `chat-bot`") as unreadable:
+        _create(hf_api, "odd-task", task="chat-bot")
+    assert unreadable.value.response.status_code == 422
+    assert not isinstance(unreadable.value, BadRequestError)
+
+    server.app.set_namespace(NAMESPACE, quotas={"nvidia-t4": 1})
+    _create(hf_api, "t4", accelerator="gpu", instance_type="nvidia-t4", instance_size="x1")
+    with pytest.raises(HfHubHTTPError, match="Quota exceeded") as quota:
+        _create(hf_api, "t4-too", accelerator="gpu", instance_type="nvidia-t4", instance_size="x1")
+    assert quota.value.response.status_code == 409
+
+    server.app.set_namespace(NAMESPACE, payment_method=False)
+    with pytest.raises(HfHubHTTPError, match="Payment method required for namespace") as unpaid:
+        hf_api.list_inference_endpoints(namespace=NAMESPACE, token=TOKEN)
+    assert unpaid.value.response.status_code == 403

@@ -45,7 +45,7 @@ def test_name_release_delay(client: httpx.Client, app: EmulatorApp) -> None:
     held = client.post(URL, json=create_body("held"))
     assert (held.status_code, held.json()) == (
         409,
-        {"error": "An endpoint with the same name already exists"},
+        {"error": "An endpoint with the same name already exists", "code": "CONFLICT"},
     )
     app.advance_clock(31)
     assert client.post(URL, json=create_body("held")).status_code == 200
@@ -59,7 +59,8 @@ def test_type_update(client: httpx.Client, app: EmulatorApp) -> None:
     refused = client.put(f"{URL}/typed", json={"type": "private"})
     assert refused.status_code == 400
     assert refused.json() == {
-        "error": "Bad Request: The type of an endpoint cannot be changed from public to private"
+        "error": "Bad Request: The type of an endpoint cannot be changed from public to private",
+        "code": "BAD_REQUEST",
     }
     assert client.put(f"{URL}/typed", json={"type": "public"}).status_code == 200, "an unchanged type is fine"
 
@@ -98,10 +99,14 @@ def test_revision_sha_is_stable_and_follows_the_revision(client: httpx.Client) -
 
 
 def test_stale_timeout(client: httpx.Client, app: EmulatorApp) -> None:
-    """Raising minReplica to 1 with a stored timeout: 400 by default, cleared when switched."""
+    """Raising minReplica to 1 with a stored timeout: cleared by default (what lets huggingface_hub,
+    which cannot send null, turn scale-to-zero off); 400 under stale_timeout="refuse"."""
     _running(client, app, "stale")
+    app.configure(stale_timeout="refuse")
     refused = client.put(f"{URL}/stale", json={"compute": {"scaling": {"minReplica": 1}}})
     assert refused.status_code == 400
+    assert "send scaleToZeroTimeout: null" in refused.json()["error"]
+    assert client.get(f"{URL}/stale").json()["compute"]["scaling"]["minReplica"] == 0
     app.configure(stale_timeout="clear")
     cleared = client.put(f"{URL}/stale", json={"compute": {"scaling": {"minReplica": 1}}})
     assert cleared.status_code == 200

@@ -457,7 +457,11 @@ def test_server_error_then_success_is_retried_and_counted() -> None:
     assert len(server.requests) == 2
     expected_delay = random.Random(1).uniform(0.0, 0.5)
     assert sleeps == [expected_delay]
-    assert events == [RetryEvent("GET", "/endpoint/{namespace}/{name}", 1, "HTTP 502", expected_delay, 6)]
+    assert events == [
+        RetryEvent(
+            "GET", "/endpoint/{namespace}/{name}", 1, "HTTP 502", expected_delay, 6, "endpoint acme/bert"
+        )
+    ]
     stats = client.stats
     assert stats.requests == {("GET", "/endpoint/{namespace}/{name}"): 2}
     assert stats.retries == 1
@@ -470,11 +474,7 @@ def test_server_error_then_success_is_retried_and_counted() -> None:
     "call",
     [
         pytest.param(lambda c: c.get_endpoint("acme", "bert"), id="get"),
-        pytest.param(lambda c: c.update_endpoint("acme", "bert", {"tags": []}), id="put"),
         pytest.param(lambda c: c.delete_endpoint("acme", "bert"), id="delete"),
-        pytest.param(lambda c: c.pause_endpoint("acme", "bert"), id="pause"),
-        pytest.param(lambda c: c.resume_endpoint("acme", "bert"), id="resume"),
-        pytest.param(lambda c: c.scale_to_zero_endpoint("acme", "bert"), id="scale-to-zero"),
         pytest.param(lambda c: c.list_endpoints("acme"), id="list"),
     ],
 )
@@ -488,6 +488,39 @@ def test_idempotent_calls_retry_throttling_and_server_errors(
     assert len(server.requests) == 2
 
 
+NOT_IDEMPOTENT = [
+    pytest.param(lambda c: c.update_endpoint("acme", "bert", {"tags": []}), id="put"),
+    pytest.param(lambda c: c.pause_endpoint("acme", "bert"), id="pause"),
+    pytest.param(lambda c: c.resume_endpoint("acme", "bert"), id="resume"),
+    pytest.param(lambda c: c.scale_to_zero_endpoint("acme", "bert"), id="scale-to-zero"),
+]
+
+
+@pytest.mark.parametrize("call", NOT_IDEMPOTENT)
+def test_calls_that_redeploy_retry_throttling(call: Callable[[EndpointsClient], Any]) -> None:
+    """A 429 means the server did not act: sending the call again is safe."""
+    server = FakeServer(httpx.Response(429), ok(ENDPOINT))
+
+    call(make_client(server))
+
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+@pytest.mark.parametrize("call", NOT_IDEMPOTENT)
+def test_calls_that_redeploy_raise_a_server_error_at_once(
+    call: Callable[[EndpointsClient], Any], status: int
+) -> None:
+    """A 5xx may come after the server acted: each PUT, pause or resume sent deploys, pauses or wakes
+    the endpoint once more, so the caller looks before sending it again."""
+    server = FakeServer(httpx.Response(status), ok(ENDPOINT))
+
+    with pytest.raises(ServerError):
+        call(make_client(server))
+
+    assert len(server.requests) == 1
+
+
 def test_retry_after_seconds_is_honoured() -> None:
     server = FakeServer(httpx.Response(429, headers={"Retry-After": "7"}), ok())
     sleeps: list[float] = []
@@ -497,7 +530,7 @@ def test_retry_after_seconds_is_honoured() -> None:
 
     assert sleeps == [7.0]
     assert events[0].cause == "HTTP 429"
-    assert str(events[0]) == "GET /endpoint/{namespace}/{name}: HTTP 429, retrying in 7.0 s (attempt 2 of 6)"
+    assert str(events[0]) == "endpoint acme/bert: GET failed (HTTP 429), retrying in 7.0 s (attempt 2 of 6)"
 
 
 def test_retry_after_as_a_far_http_date_is_raised_at_once() -> None:
@@ -642,7 +675,7 @@ def test_create_is_not_retried_once_the_request_may_have_reached_the_server(fail
     assert len(server.requests) == 1
     assert sleeps == []
     assert info.value.request_may_have_reached_server is True
-    assert "look the endpoint up before creating it again" in str(info.value)
+    assert "look the endpoint up before sending it again" in str(info.value)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -820,3 +853,29 @@ def test_an_in_process_wsgi_app_serves_the_client() -> None:
         ("GET", "/v2/endpoint/acme/bert", f"Bearer {TOKEN}"),
         ("GET", "/v2/endpoint/acme/gone", f"Bearer {TOKEN}"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("api_url", "origin", "port"),
+    [
+        ("http://127.0.0.1:8765/v2", "http://127.0.0.1:8765", 8765),
+        ("https://api.endpoints.test/v2", "https://api.endpoints.test", 443),
+    ],
+    ids=["explicit-port", "default-port"],
+)
+def test_a_refused_connection_names_the_url_and_port_it_tried(api_url: str, origin: str, port: int) -> None:
+    """A wrong port in huggingface:apiUrl: the message shows the address, not only the host."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    client = EndpointsClient(
+        token=TOKEN, api_url=api_url, hub_url=HUB, transport=httpx.MockTransport(refuse), sleep=[].append
+    )
+
+    with pytest.raises(TransportError) as caught:
+        client.get_endpoint("acme", "bert")
+
+    message = str(caught.value)
+    assert f"to {origin} failed" in message
+    assert f"port {port}" in message

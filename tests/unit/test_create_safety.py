@@ -27,7 +27,12 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.emulator.inprocess import EmulatorTransport
-from pulumi_huggingface.errors import DeadlineExceededError, EndpointFailedError
+from pulumi_huggingface.errors import (
+    DeadlineExceededError,
+    EndpointFailedError,
+    HuggingFaceError,
+    QuotaExceededError,
+)
 from pulumi_huggingface.provider import EndpointOperationError, InferenceEndpointProvider
 from pulumi_huggingface.schema import create_payload
 from pulumi_huggingface.waiting import Clock
@@ -260,7 +265,7 @@ class TestConflicts:
             lambda r: httpx.Response(409, json={"error": "Conflict: Quota exceeded"}),
         )
         result = provider.check({}, base_inputs(name="chat"))
-        with pytest.raises(EndpointOperationError, match=r"Quota exceeded.*Nothing was created"):
+        with pytest.raises(QuotaExceededError, match=r"Quota exceeded.*Nothing was created"):
             provider.create(result.inputs)
         assert len(api.calls_of("POST")) == 1
 
@@ -440,22 +445,6 @@ class TestTakeover:
         assert f"pulumi-hf:{earlier['__creation_token']}" not in tags
         assert tags == [f"pulumi-hf:{inputs['__creation_token']}", f"pulumi-hf-id:{IDENTITY}"]
 
-    def test_an_earlier_run_s_endpoint_declared_otherwise_since_is_deleted_and_made_anew_next_run(
-        self, h: Harness
-    ) -> None:
-        """A replace-only input changed between the runs: the leftover is removed, never left billed."""
-        interrupted_run(h)
-
-        with pytest.raises(EndpointOperationError) as caught:
-            h.provider.create(h.checked(__resource_identity=IDENTITY, region="eu-west-1"))
-
-        message = str(caught.value)
-        assert "Cannot take over inference endpoint" in message and "region is 'us-east-1' there" in message
-        assert "was deleted so that nothing is left behind" in message
-        assert h.names() == []
-        created = h.provider.create(h.checked(__resource_identity=IDENTITY, region="eu-west-1"))
-        assert created.outs is not None and created.outs["region"] == "eu-west-1"
-
     def test_an_endpoint_with_another_identity_is_never_taken(self, h: Harness) -> None:
         """Another stack's or another resource's endpoint: it fails as before, saying whose it is."""
         other = h.checked(__resource_identity=OTHER_IDENTITY)
@@ -531,11 +520,11 @@ class TestOrphansOfAutonamedCreates:
         inputs = autonamed(h)
         created = h.provider.create(dict(inputs))
         assert created.outs is not None
-        news = autonamed(h, inputs, region="eu-west-1")
+        news = autonamed(h, inputs, region="eu-west-1", instance_type="intel-spr")
         diff = h.provider.diff(created.id, created.outs, news)
         assert diff.replaces == ["region"] and diff.delete_before_replace is False
         # As the engine does before a replacement: check again without the old inputs.
-        replacement = autonamed(h, region="eu-west-1")
+        replacement = autonamed(h, region="eu-west-1", instance_type="intel-spr")
 
         h.provider.create(replacement)
 
@@ -567,3 +556,114 @@ class TestOrphansOfAutonamedCreates:
         assert not [
             url for method, url in recorded.requests if method == "GET" and url.path == f"/v2/endpoint/{USER}"
         ]
+
+
+def lose_state(h: Harness, **overrides: Any) -> dict[str, Any]:
+    """Create the resource's endpoint, then forget its state (`pulumi state delete`, a lost backend):
+    the next `pulumi up` checks the resource afresh, with a new token and the same identity."""
+    created = h.provider.create(h.checked(__resource_identity=IDENTITY))
+    assert created.outs is not None and created.outs["state"] == "running"
+    return h.checked(__resource_identity=IDENTITY, **overrides)
+
+
+def someone_elses(h: Harness, **overrides: Any) -> dict[str, Any]:
+    """An endpoint made outside this stack, then declared with adopt_existing=True."""
+    foreign = create_payload({k: v for k, v in h.checked().items() if k != "__creation_token"})
+    h.client.create_endpoint(USER, foreign)
+    h.sleep(60)  # it is running by now
+    return h.checked(adopt_existing=True, **overrides)
+
+
+FOUND = {"takeover": lose_state, "adopt_existing": someone_elses}
+
+
+class TestFoundEndpointsAreNeverDeleted:
+    """A failed create deletes only what its own POST made: an endpoint found under the name (taken
+    over by its identity tag, adopted, or made by an earlier attempt of the same create) stays,
+    and the error says what state it is in and what to do."""
+
+    @pytest.mark.parametrize("found", list(FOUND), ids=list(FOUND))
+    def test_a_change_the_api_refuses_leaves_the_found_endpoint_in_place(
+        self, h: Harness, found: str
+    ) -> None:
+        inputs = FOUND[found](h, type="public")
+        h.app.configure(type_update="refuse")
+
+        with pytest.raises(HuggingFaceError) as caught:
+            h.provider.create(inputs)
+
+        message = str(caught.value)
+        assert "cannot be changed" in message
+        assert f"The endpoint {USER}/safe-ep existed before this create" in message
+        assert "was left in place: it is running" in message
+        assert f"`hf endpoints delete safe-ep --namespace {USER}`" in message
+        assert "was deleted" not in message
+        assert h.names() == ["safe-ep"]
+        live = h.client.get_endpoint(USER, "safe-ep")
+        assert live["type"] == "authenticated" and live["status"]["state"] == "running"
+
+    @pytest.mark.parametrize("found", list(FOUND), ids=list(FOUND))
+    def test_a_deadline_passing_while_the_change_deploys_leaves_the_found_endpoint_in_place(
+        self, h: Harness, found: str
+    ) -> None:
+        inputs = FOUND[found](h, max_replica=2, timeouts={"create": "20s", "delete": "5m"})
+
+        with pytest.raises(DeadlineExceededError) as caught:
+            h.provider.create(inputs)
+
+        message = str(caught.value)
+        assert "did not settle within" in message
+        assert f"The endpoint {USER}/safe-ep existed before this create" in message
+        assert "was left in place: it is updating" in message
+        assert "was deleted" not in message
+        assert h.names() == ["safe-ep"]
+        h.sleep(60)
+        assert h.client.get_endpoint(USER, "safe-ep")["status"]["state"] == "running"
+
+    def test_an_earlier_attempt_of_the_same_create_is_not_deleted_when_converging_it_fails(
+        self, h: Harness
+    ) -> None:
+        """Replayed after the plugin died: the endpoint carries this create's token, but no POST of
+        this call made it (the first POST was answered 409), so it is not this call's to delete."""
+        inputs = h.checked(type="public")
+        h.client.create_endpoint(USER, create_payload({**inputs, "type": "authenticated"}))
+        h.app.configure(type_update="refuse")
+
+        with pytest.raises(HuggingFaceError, match="was left in place"):
+            h.provider.create(dict(inputs))
+
+        assert h.names() == ["safe-ep"]
+
+    def test_an_endpoint_recognised_after_this_create_s_lost_answer_is_deleted_when_it_fails(
+        self, h: Harness
+    ) -> None:
+        """This create's own POST made it (the answer was dropped after the server acted)."""
+        h.app.add_fault("drop", method="POST", route="/v2/endpoint/{namespace}", after=True, times=1)
+
+        with pytest.raises(EndpointFailedError) as caught:
+            h.provider.create(h.checked(repository="acme/unloadable-model"))
+
+        assert "was deleted so that nothing is left behind" in str(caught.value)
+        assert h.posts() == 1
+        assert h.names() == []
+
+    def test_an_interrupted_run_s_endpoint_declared_otherwise_since_is_named_never_deleted(
+        self, h: Harness
+    ) -> None:
+        """A replace-only input changed between the runs: the leftover may be another stack's (the
+        identity cannot tell two backends apart), so it is named with its delete command and kept."""
+        interrupted_run(h)
+        before = h.app.inspect(USER, "safe-ep")
+
+        with pytest.raises(EndpointOperationError) as caught:
+            h.provider.create(
+                h.checked(__resource_identity=IDENTITY, region="eu-west-1", instance_type="intel-spr")
+            )
+
+        message = str(caught.value)
+        assert "Cannot take over inference endpoint" in message and "region is 'us-east-1' there" in message
+        assert f"`hf endpoints delete safe-ep --namespace {USER}`" in message
+        assert "was deleted" not in message
+        assert h.names() == ["safe-ep"]
+        after = h.app.inspect(USER, "safe-ep")
+        assert before is not None and after is not None and after["config"] == before["config"]

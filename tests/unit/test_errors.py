@@ -26,6 +26,7 @@ from pulumi_huggingface.errors import (
     HuggingFaceError,
     NotFoundError,
     PermissionDeniedError,
+    QuotaExceededError,
     RateLimitedError,
     ServerError,
     TransportError,
@@ -132,11 +133,43 @@ def test_authentication_hint_says_how_to_set_a_token() -> None:
 
 
 def test_permission_hint_names_namespace_payment_and_token_scope() -> None:
-    text = str(raised(answer(403, json={"error": "no payment method"})))
+    text = str(raised(answer(403, json={"error": "Forbidden: not allowed"})))
 
-    assert "namespace" in text
-    assert "payment method" in text
+    assert "The token may not act in acme" in text
     assert "inference.endpoints.write" in text
+    assert "huggingface:namespace" in text
+
+
+def test_payment_method_refusal_says_where_to_add_one() -> None:
+    """The service's verbatim 403 for a namespace without a payment method."""
+    error = raised(
+        answer(
+            403, json={"error": "Forbidden: Payment method required for namespace: acme", "code": "FORBIDDEN"}
+        )
+    )
+
+    assert isinstance(error, PermissionDeniedError) and error.payment_required
+    assert "Add a payment method to acme" in str(error)
+    assert "https://huggingface.co/organizations/acme/settings/billing" in str(error)
+
+
+def test_quota_409_is_its_own_class_not_a_busy_conflict() -> None:
+    error = raised(answer(409, json={"error": "Conflict: Quota exceeded", "code": "CONFLICT"}))
+
+    assert isinstance(error, QuotaExceededError) and not isinstance(error, ConflictError)
+    assert isinstance(raised(answer(409, json={"error": "Conflict: busy"})), ConflictError)
+
+
+def test_a_422_names_the_input_it_points_at() -> None:
+    """The framework's text/plain 422 names an API path; the hint names the input behind it."""
+    text = (
+        "Failed to deserialize the JSON body into the target type: model.task: unknown variant `chat`, "
+        "expected one of `custom`, `text-generation` at line 1 column 200"
+    )
+    error = raised(answer(422, text=text, headers={"Content-Type": "text/plain"}))
+
+    assert isinstance(error, BadRequestError) and error.field_path == "model.task"
+    assert "The API could not read the input `task` (API field `model.task`)" in str(error)
 
 
 def test_rate_limit_carries_retry_after_and_says_how_long() -> None:
@@ -306,8 +339,15 @@ def test_every_error_is_a_huggingface_error(cls: type[Exception]) -> None:
         DeadlineExceededError(
             namespace="acme", name="bert", last_state="initializing", waited_seconds=1800.0
         ),
+        DeadlineExceededError(
+            namespace="acme",
+            name="bert",
+            last_state="updating",
+            waited_seconds=120.0,
+            outage="the API could not be reached for the last 40 s (TransportError: refused)",
+        ),
     ],
-    ids=lambda error: type(error).__name__,
+    ids=lambda error: type(error).__name__ + ("-outage" if getattr(error, "outage", None) else ""),
 )
 def test_errors_survive_pickling_with_their_attributes(error: HuggingFaceError) -> None:
     copy = pickle.loads(pickle.dumps(error))

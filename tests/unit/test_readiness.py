@@ -2,7 +2,7 @@
 
 Time is fake: the poller's sleep advances a fake clock at once, so every test runs in milliseconds
 and every figure below is exact. Requests are counted by a fake client that keeps the same
-``stats`` counters as `EndpointsClient`.
+per-thread counters as `EndpointsClient` (``requests_by_this_thread``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 from provider_fakes import endpoint_body
 
@@ -39,6 +39,7 @@ from pulumi_huggingface.readiness import (
     MAX_MALFORMED_POLLS,
     MIN_INTERVAL_FLOOR,
     EndpointWatcher,
+    _Poll,
     min_interval_for,
     watcher_for,
 )
@@ -98,9 +99,9 @@ class FakeClient:
         self.unlisted: set[str] = set()
         self.get_gate: threading.Event | None = None
 
-    @property
-    def stats(self) -> SimpleNamespace:
-        return SimpleNamespace(requests=dict(self.requests))
+    def requests_by_this_thread(self) -> dict[tuple[str, str], int]:
+        # Only the poller thread sends requests through this fake while the watcher measures them.
+        return dict(self.requests)
 
     def add(self, name: str, *, ready_at: float = math.inf, gone_at: float = math.inf) -> None:
         def state(now: float) -> str | None:
@@ -716,7 +717,9 @@ def test_waits_end_when_the_emulator_reports_running_within_the_request_budget(
     seeded provisioning times from 2 to 20 s, 12 endpoints over 2 list pages. Each wait ends within
     5 s of the endpoint becoming running (about one second for most), for no more requests than the
     waits earned."""
-    app = EmulatorApp(token="hf_readiness", seed=3, provision_seconds=(2.0, 20.0), list_page_size=8)
+    app = EmulatorApp(
+        token="hf_readiness", orgs=[NS], seed=3, provision_seconds=(2.0, 20.0), list_page_size=8
+    )
     fake_time = FakeTime()
 
     def sleep(seconds: float) -> None:
@@ -764,3 +767,27 @@ def test_waits_end_when_the_emulator_reports_running_within_the_request_budget(
     assert requests["GET /v2/endpoint/{namespace}"] >= 2
     # Earned: one request per 5 s of each wait; overdrawn by at most the first list's second page.
     assert sum(requests.values()) <= sum(fake for _, fake in accepted.values()) / 5.0 + 1
+
+
+def test_each_namespace_is_charged_only_for_its_own_requests() -> None:
+    """Two watchers share one client: requests the other namespace's waits send while this poll is
+    under way are not charged to this namespace's budget."""
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        namespace = request.url.path.split("/")[3]
+        if namespace == "a":
+            # While namespace a's poll waits for its answer, namespace b's waits send 4 requests.
+            other = threading.Thread(target=lambda: [client.get_endpoint("b", "y") for _ in range(4)])
+            other.start()
+            other.join(GUARD)
+        return httpx.Response(200, json=endpoint(request.url.path.rsplit("/", 1)[-1], "running"))
+
+    client = EndpointsClient(token="t", api_url="https://api.test/v2", transport=httpx.MockTransport(serve))
+    fake = FakeTime()
+    watcher = EndpointWatcher(client, "a", clock=fake.clock, sleep=fake.sleep)
+
+    observation = watcher._fetch(_Poll(number=1, names=["x"], by_list=False, estimated_cost=1))
+
+    assert observation.endpoints["x"] is not None
+    assert observation.cost == 1
+    assert client.stats.requests[GET] == 5

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -42,7 +41,8 @@ def endpoint(state: str, updated: str = "t0", ready: int = 0) -> dict[str, Any]:
 class ScriptedReader:
     """Answers GETs of endpoint ``ns/ep`` from a list of endpoints or exceptions; the last answer repeats.
 
-    It counts requests as `EndpointsClient.stats` does, which the watcher reads to keep its budget.
+    It counts requests as `EndpointsClient.requests_by_this_thread` does, which the watcher reads to keep
+    its budget.
     """
 
     # What `EndpointsClient` carries by default; the watchers here are built with their own budget.
@@ -53,9 +53,9 @@ class ScriptedReader:
         self.gets = 0
         self.requests: Counter[tuple[str, str]] = Counter()
 
-    @property
-    def stats(self) -> SimpleNamespace:
-        return SimpleNamespace(requests=dict(self.requests))
+    def requests_by_this_thread(self) -> dict[tuple[str, str], int]:
+        # Only the poller thread sends requests through this fake while the watcher measures them.
+        return dict(self.requests)
 
     def get_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
         assert (namespace, name) == ("ns", "ep")

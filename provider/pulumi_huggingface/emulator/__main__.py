@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from types import FrameType
 
 from .app import DEFAULT_ORGS, DEFAULT_USER, EmulatorApp
+from .catalog import Catalogue, CatalogueError
+from .namespaces import Namespace
 from .server import make_emulator_server, url_host
 from .settings import Settings, parse_provision_seconds
 
@@ -42,6 +44,22 @@ def _parser() -> argparse.ArgumentParser:
         help=f"organisation of the user, repeatable (default: {', '.join(DEFAULT_ORGS)})",
     )
     parser.add_argument(
+        "--namespace",
+        action="append",
+        dest="namespaces",
+        default=[],
+        metavar="NAME[:KEY=VALUE...]",
+        help="set up a namespace, repeatable: payment=yes|no, users=a,b, tokens=t1,t2, "
+        "max-accelerators=N, quota.<instance type>=N (e.g. acme:payment=no)",
+    )
+    parser.add_argument(
+        "--catalog",
+        default=None,
+        metavar="FILE",
+        help="serve and enforce this hardware catalogue: the JSON GET /v2/provider/<namespace> "
+        "returned for your account (default: the built-in one)",
+    )
+    parser.add_argument(
         "--provision-seconds",
         type=parse_provision_seconds,
         default=defaults.provision_seconds,
@@ -68,6 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--revision-readback", choices=("sha", "as_sent"), default=defaults.revision_readback)
     parser.add_argument("--failed-update", choices=("refuse", "allow"), default=defaults.failed_update)
     parser.add_argument("--stale-timeout", choices=("refuse", "clear"), default=defaults.stale_timeout)
+    parser.add_argument("--route-update", choices=("merge", "replace"), default=defaults.route_update)
+    parser.add_argument("--while-updating", choices=("accept", "conflict"), default=defaults.while_updating)
+    parser.add_argument(
+        "--cache-http-responses",
+        choices=("top_level", "experimental"),
+        default=defaults.cache_http_responses,
+    )
+    parser.add_argument(
+        "--unknown-namespaces", choices=("refuse", "allow"), default=defaults.unknown_namespaces
+    )
     parser.add_argument(
         "--list-page-size",
         type=int,
@@ -93,8 +121,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             failed_update=args.failed_update,
             stale_timeout=args.stale_timeout,
             list_page_size=args.list_page_size,
+            route_update=args.route_update,
+            while_updating=args.while_updating,
+            cache_http_responses=args.cache_http_responses,
+            unknown_namespaces=args.unknown_namespaces,
         )
-    except ValueError as error:
+        namespaces = [Namespace.parse(spec) for spec in args.namespaces]
+        catalogue = Catalogue.load(args.catalog) if args.catalog else None
+    except (ValueError, CatalogueError, OSError) as error:
         sys.exit(f"pulumi-huggingface-emulator: {error}")
     app = EmulatorApp(
         db_path=args.db,
@@ -102,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         user=args.user,
         orgs=args.orgs if args.orgs is not None else DEFAULT_ORGS,
         seed=args.seed,
+        catalogue=catalogue,
+        namespaces=namespaces,
         settings=settings,
     )
     server = make_emulator_server(args.host, args.port, app, log_requests=args.log_requests)

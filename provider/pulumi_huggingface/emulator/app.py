@@ -32,20 +32,31 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import catalog, payloads
-from .errors import ApiError, EmulatedDisconnect, bad_request, parse_error
+from . import dataplane, payloads
+from .catalog import Catalogue
+from .errors import (
+    ApiError,
+    BodyError,
+    EmulatedDisconnect,
+    bad_request,
+    parse_error,
+    unsupported_media_type,
+)
 from .faults import FaultRule, Faults, RequestCounter
 from .lifecycle import (
     FAILED,
     INITIALIZING,
+    MESSAGES,
     PAUSED,
     PENDING,
     RUNNING,
     SCALED_TO_ZERO,
     UPDATE_FAILED,
+    UPDATING,
     Outcome,
     Record,
 )
+from .namespaces import Namespace, no_access, payment_required, quota_exceeded
 from .settings import Settings
 from .store import Store
 
@@ -99,6 +110,8 @@ _API_MAP = Map(
         _rule("/_emulator/unloadable", "control_unloadable", "GET", "POST"),
         _rule("/_emulator/endpoints/<namespace>/<name>", "control_endpoint", "GET", "PATCH"),
         _rule("/_emulator/endpoints/<namespace>/<name>/fault", "control_endpoint_fault", "POST"),
+        _rule("/_emulator/namespaces", "control_namespaces", "GET"),
+        _rule("/_emulator/namespaces/<namespace>", "control_namespace", "GET", "PUT", "DELETE"),
     ],
     strict_slashes=False,
 )
@@ -126,6 +139,22 @@ def _read_json(request: Request) -> Any:
         raise parse_error(f"{error.msg} at line {error.lineno} column {error.colno}") from error
 
 
+def _parse_body(request: Request, parse: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """Read a JSON request body and hand it to `parse`, answering as the service's framework does.
+
+    415 without a JSON content type; 400 for text that is not JSON; 422 with the position for a
+    body `parse` cannot deserialise (reference §4.1).
+    """
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise unsupported_media_type()
+    body = _read_json(request)
+    try:
+        return parse(body)
+    except BodyError as error:
+        line, column = payloads.locate(request.get_data(as_text=True), error.at)
+        raise error.located(line, column) from None
+
+
 def _user_id(name: str) -> str:
     return hashlib.sha1(name.encode()).hexdigest()[:24]
 
@@ -139,6 +168,9 @@ class EmulatorApp:
         user: The user name whoami answers, the default namespace of clients.
         orgs: Organisations whoami lists for the user.
         seed: Seed of the fault draws and of the provisioning-time draws.
+        catalogue: The hardware offered: a `Catalogue`, a path to a saved `GET
+            /v2/provider/{namespace}` answer, or None for the built-in one.
+        namespaces: Namespaces set up otherwise than the default (see `set_namespace`).
         settings: Timings and switches; see `Settings`. Keyword overrides apply on top.
         **overrides: Any `Settings` field, e.g. `provision_seconds=0.2, minute_seconds=0.01`.
     """
@@ -151,12 +183,20 @@ class EmulatorApp:
         user: str = DEFAULT_USER,
         orgs: Iterable[str] = DEFAULT_ORGS,
         seed: int | None = 0,
+        catalogue: Catalogue | str | Path | None = None,
+        namespaces: Iterable[Namespace] = (),
         settings: Settings | None = None,
         **overrides: Any,
     ) -> None:
         self.token = token
         self.user = user
         self.orgs = tuple(orgs)
+        if catalogue is None:
+            catalogue = Catalogue.built_in()
+        elif not isinstance(catalogue, Catalogue):
+            catalogue = Catalogue.load(catalogue)
+        self.catalogue = catalogue
+        self._namespaces = {namespace.name: namespace for namespace in namespaces}
         self.settings = (settings or Settings()).replace(**overrides)
         self.faults = Faults(seed)
         self.counter = RequestCounter()
@@ -211,6 +251,10 @@ class EmulatorApp:
         try:
             return handler(request, args)
         except ApiError as error:
+            if error.plain:
+                return Response(
+                    error.message, status=error.status, mimetype="text/plain", headers=error.headers
+                )
             return _json(error.body(), error.status, error.headers)
 
     def _fault_response(self, rule: FaultRule, environ: WSGIEnvironment) -> Response:
@@ -269,7 +313,17 @@ class EmulatorApp:
             "readyReplica": ready,
             "targetReplica": target,
             "private": private,
+            # Recent answers carry these ([D] recent spec pages); no input sets them.
+            "lastUsedAt": None if record.last_traffic is None else iso(record.last_traffic),
+            "inferenceMetricsEnabled": False,
         }
+        if record.state in (FAILED, UPDATE_FAILED):
+            # Clients of the live API read why from `errorMessage`, falling back to `message`
+            # ([O] two recent clients): the reason goes there, the state's wording in `message`.
+            reason = record.message.removeprefix(f"{MESSAGES[record.state]}: ")
+            status["message"] = MESSAGES[record.state]
+            if reason != record.message:
+                status["errorMessage"] = reason
         if record.has_url():
             status["url"] = f"{root}endpoints/{record.namespace}/{record.name}"
         return status
@@ -305,15 +359,118 @@ class EmulatorApp:
             return None
         return token
 
-    def _authenticate(self, request: Request) -> None:
-        if self._bearer(request) is None:
+    def _authenticate(self, request: Request, namespace: str | None = None) -> None:
+        """401 without a valid token; 403 when the namespace refuses this user, token or bill."""
+        token = self._bearer(request)
+        if token is None:
             raise ApiError(401, _UNAUTHORIZED)
+        if namespace is None:
+            return
+        settings = self.namespace(namespace)
+        if settings is None:
+            raise no_access(namespace)
+        if settings.users is not None and self.user not in settings.users:
+            raise no_access(namespace)
+        if settings.tokens is not None and token not in settings.tokens:
+            raise no_access(namespace)
+        if not settings.payment_method:
+            raise payment_required(namespace)
+
+    def namespace(self, name: str) -> Namespace | None:
+        """The settings of a namespace, or None if the whoami user may not act there at all.
+
+        The user's own namespace and its organisations work by default, with a payment method and
+        the catalogue's quotas; so does any namespace while `unknown_namespaces` is "allow".
+        """
+        with self._lock:
+            configured = self._namespaces.get(name)
+        if configured is not None:
+            return configured
+        if name == self.user or name in self.orgs or self.settings.unknown_namespaces == "allow":
+            return Namespace(name)
+        return None
+
+    def set_namespace(self, name: str, **options: Any) -> Namespace:
+        """Set up one namespace (replacing its earlier settings); returns it.
+
+        Args:
+            name: The user or organisation name.
+            **options: `Namespace` fields: `payment_method`, `users`, `tokens`,
+                `max_accelerators`, `quotas`.
+
+        Raises:
+            ValueError, TypeError: for an unknown option or a value not allowed.
+        """
+        for key in ("users", "tokens"):
+            if options.get(key) is not None:
+                options[key] = tuple(options[key])
+        namespace = Namespace(name, **options)
+        with self._lock:
+            self._namespaces[name] = namespace
+        return namespace
+
+    def remove_namespace(self, name: str) -> bool:
+        """Forget one namespace's settings (it is back to the default); False if it had none."""
+        with self._lock:
+            return self._namespaces.pop(name, None) is not None
+
+    def namespaces(self) -> list[Namespace]:
+        """Every namespace set up otherwise than the default."""
+        with self._lock:
+            return list(self._namespaces.values())
+
+    # -----------------------------------------------------------------------------------------
+    # Quota.
+
+    def _hardware_key(self, config: dict[str, Any]) -> tuple[str, str, str]:
+        provider, compute = config["provider"], config["compute"]
+        return provider["vendor"], provider["region"], compute["instanceType"]
+
+    def _accelerators(self, config: dict[str, Any]) -> int:
+        compute, provider = config["compute"], config["provider"]
+        offer = self.catalogue.find(
+            provider["vendor"], provider["region"], compute["instanceType"], compute["instanceSize"]
+        )
+        per_replica = offer.num_accelerators if offer is not None else 0
+        return per_replica * int(compute["scaling"]["maxReplica"])
+
+    def _usage(self, namespace: str, leave_out: str | None = None) -> dict[tuple[str, str, str], int]:
+        """Accelerators in use per hardware type; paused endpoints do not count, scaled-to-zero
+        ones do ([D] foundations.md)."""
+        used: dict[tuple[str, str, str], int] = {}
+        for record in self._store.in_namespace(namespace):
+            if record.name == leave_out:
+                continue
+            record.settle(self.clock(), self.settings.minute_seconds)
+            if record.state == PAUSED:
+                continue
+            key = self._hardware_key(record.config)
+            used[key] = used.get(key, 0) + self._accelerators(record.config)
+        return used
+
+    def _quota(self, namespace: str, key: tuple[str, str, str]) -> int:
+        settings = self.namespace(namespace) or Namespace(namespace)
+        return settings.quota(key[2], self.catalogue.default_quota(*key))
+
+    def _check_quota(
+        self, namespace: str, config: dict[str, Any], *, before: dict[str, Any] | None, name: str
+    ) -> None:
+        """409 when running `config` (instead of `before`, None if it holds nothing now) would
+        take the namespace past its quota of that hardware; a change that adds nothing passes."""
+        key = self._hardware_key(config)
+        needed = self._accelerators(config)
+        held = 0 if before is None or self._hardware_key(before) != key else self._accelerators(before)
+        if needed <= held:
+            return
+        others = self._usage(namespace, leave_out=name).get(key, 0)
+        if others + needed > self._quota(namespace, key):
+            raise quota_exceeded()
 
     # -----------------------------------------------------------------------------------------
     # Control plane: /v2.
 
     def _on_list(self, request: Request, args: dict[str, Any]) -> Response:
-        self._authenticate(request)
+        self._authenticate(request, args["namespace"])
         tags = {t for t in request.args.get("tags", "").split(",") if t}
         search = request.args.get("search", "")
         limit_text = request.args.get("limit")
@@ -332,6 +489,8 @@ class EmulatorApp:
                 for r in self._store.in_namespace(args["namespace"])
                 if search in r.name and (not tags or tags & set(r.config["tags"]))
             ]
+            total = len(records)
+            earlier = [r for r in records if cursor is not None and r.name <= cursor]
             if cursor is not None:
                 records = [r for r in records if r.name > cursor]
             page = records if limit is None else records[:limit]
@@ -339,15 +498,20 @@ class EmulatorApp:
             for record in page:
                 record.settle(self.clock(), self.settings.minute_seconds)
                 items.append(self._render(record, request))
-        body: dict[str, Any] = {"items": items}
+        # `totalItems` and `prevCursor` are in recent answers ([D] recent spec pages).
+        body: dict[str, Any] = {"items": items, "totalItems": total, "prevCursor": None}
         if limit is not None and len(records) > limit:
             body["nextCursor"] = _encode_cursor(page[-1].name)
+        if earlier and limit is not None:
+            # The cursor whose page is the one before: after the item `limit` places back.
+            back = len(earlier) - limit
+            body["prevCursor"] = _encode_cursor(earlier[back - 1].name) if back > 0 else ""
         return _json(body)
 
     def _on_create(self, request: Request, args: dict[str, Any]) -> Response:
-        self._authenticate(request)
         namespace = args["namespace"]
-        config = payloads.parse_create(_read_json(request))
+        self._authenticate(request, namespace)
+        config = _parse_body(request, lambda body: payloads.parse_create(body, self.catalogue, self.settings))
         name = config["name"]
         with self._lock:
             now = self.clock()
@@ -357,6 +521,7 @@ class EmulatorApp:
             ):
                 # [D] 2022 API reference wording.
                 raise ApiError(409, "An endpoint with the same name already exists")
+            self._check_quota(namespace, config, before=None, name=name)
             outcome, reason = self._outcome(namespace, name, "create", config)
             record = Record(
                 namespace, config, created_at=now, updated_at=now, state=PENDING, message="", since=now
@@ -366,18 +531,27 @@ class EmulatorApp:
             return _json(self._render(record, request), self.settings.create_status)
 
     def _on_get(self, request: Request, args: dict[str, Any]) -> Response:
-        self._authenticate(request)
+        self._authenticate(request, args["namespace"])
         with self._lock:
             return _json(self._render(self._settled(args["namespace"], args["name"]), request))
 
     def _on_update(self, request: Request, args: dict[str, Any]) -> Response:
-        self._authenticate(request)
-        body = _read_json(request)
         namespace, name = args["namespace"], args["name"]
+        self._authenticate(request, namespace)
         with self._lock:
             record = self._settled(namespace, name)
+            self._refuse_while_updating(record)
             # merge_update raises before anything is stored: an invalid PUT changes nothing ([O] spike).
-            record.config = payloads.merge_update(record.config, body, self.settings, record.state)
+            config = _parse_body(
+                request,
+                lambda body: payloads.merge_update(
+                    record.config, body, self.settings, record.state, self.catalogue
+                ),
+            )
+            if record.state != PAUSED:
+                # A paused endpoint holds nothing until it is resumed, which is checked then.
+                self._check_quota(namespace, config, before=record.config, name=name)
+            record.config = config
             now = self.clock()
             record.updated_at = now
             if record.state != PAUSED:
@@ -387,11 +561,15 @@ class EmulatorApp:
             self._store.save(record)
             return _json(self._render(record, request))
 
+    def _refuse_while_updating(self, record: Record) -> None:
+        if record.state == UPDATING and self.settings.while_updating == "conflict":
+            raise ApiError(409, "Conflict: Endpoint is being updated, retry once it is done")
+
     def _on_delete(self, request: Request, args: dict[str, Any]) -> Response:
-        self._authenticate(request)
         namespace, name = args["namespace"], args["name"]
+        self._authenticate(request, namespace)
         with self._lock:
-            self._settled(namespace, name)
+            self._refuse_while_updating(self._settled(namespace, name))
             self._store.delete(namespace, name)
             if self.settings.name_release_seconds > 0:
                 self._released[(namespace, name)] = self.clock() + self.settings.name_release_seconds
@@ -399,7 +577,7 @@ class EmulatorApp:
         return _json({})
 
     def _on_pause(self, request: Request, args: dict[str, Any]) -> Response:
-        self._authenticate(request)
+        self._authenticate(request, args["namespace"])
         with self._lock:
             record = self._settled(args["namespace"], args["name"])
             if record.state != PAUSED:
@@ -409,8 +587,8 @@ class EmulatorApp:
             return _json(self._render(record, request))
 
     def _on_resume(self, request: Request, args: dict[str, Any]) -> Response:
-        self._authenticate(request)
         namespace, name = args["namespace"], args["name"]
+        self._authenticate(request, namespace)
         with self._lock:
             record = self._settled(namespace, name)
             if record.state == RUNNING:
@@ -418,6 +596,8 @@ class EmulatorApp:
                 raise bad_request("Endpoint is already running")
             # A deployment already under way (pending, initializing, updating) is left to finish.
             if record.state in (PAUSED, SCALED_TO_ZERO, FAILED, UPDATE_FAILED):
+                if record.state == PAUSED:
+                    self._check_quota(namespace, record.config, before=None, name=name)
                 now = self.clock()
                 outcome, reason = self._outcome(namespace, name, "resume", record.config)
                 record.start(now, self._duration(), outcome=outcome, reason=reason)
@@ -426,7 +606,7 @@ class EmulatorApp:
             return _json(self._render(record, request))
 
     def _on_scale_to_zero(self, request: Request, args: dict[str, Any]) -> Response:
-        self._authenticate(request)
+        self._authenticate(request, args["namespace"])
         with self._lock:
             record = self._settled(args["namespace"], args["name"])
             # Not documented for these states ([I]): a paused or failed endpoint has no replica to stop.
@@ -442,25 +622,20 @@ class EmulatorApp:
 
     def _on_public_providers(self, request: Request, args: dict[str, Any]) -> Response:
         # Public: "does not require authentication" ([D] 2022 API reference).
-        return _json(catalog.listing())
+        return _json(self.catalogue.listing())
 
     def _on_providers(self, request: Request, args: dict[str, Any]) -> Response:
+        # A namespace without a payment method still lists its hardware, with `maxAccelerators: 0`
+        # ([O] reference §4.1); one the user may not act in does not.
+        namespace = args["namespace"]
         self._authenticate(request)
-        used: dict[tuple[str, str, str], int] = {}
+        if self.namespace(namespace) is None:
+            raise no_access(namespace)
         with self._lock:
-            for record in self._store.in_namespace(args["namespace"]):
-                record.settle(self.clock(), self.settings.minute_seconds)
-                # Paused endpoints do not count against quota; scaled-to-zero ones do ([D] foundations.md).
-                if record.state == PAUSED:
-                    continue
-                compute, provider = record.config["compute"], record.config["provider"]
-                offer = catalog.find(
-                    provider["vendor"], provider["region"], compute["instanceType"], compute["instanceSize"]
-                )
-                if offer is not None:
-                    key = (offer.vendor, offer.region, offer.instance_type)
-                    used[key] = used.get(key, 0) + offer.num_accelerators * compute["scaling"]["maxReplica"]
-        return _json(catalog.listing(used))
+            used = self._usage(namespace)
+            keys = {(h.vendor, h.region, h.instance_type) for h in self.catalogue.hardware}
+            quota = {key: self._quota(namespace, key) for key in keys}
+        return _json(self.catalogue.listing(quota, used))
 
     def _on_whoami(self, request: Request, args: dict[str, Any]) -> Response:
         if self._bearer(request) is None:
@@ -473,7 +648,7 @@ class EmulatorApp:
                 "fullname": self.user,
                 "email": f"{self.user}@example.invalid",
                 "emailVerified": True,
-                "canPay": True,
+                "canPay": self._can_pay(self.user),
                 "isPro": False,
                 "avatarUrl": "",
                 "orgs": [
@@ -482,7 +657,7 @@ class EmulatorApp:
                         "id": _user_id(org),
                         "name": org,
                         "fullname": org,
-                        "canPay": True,
+                        "canPay": self._can_pay(org),
                         "roleInOrg": "admin",
                         "avatarUrl": "",
                     }
@@ -491,6 +666,10 @@ class EmulatorApp:
                 "auth": {"type": "access_token", "accessToken": {"displayName": "emulator", "role": "write"}},
             }
         )
+
+    def _can_pay(self, namespace: str) -> bool:
+        settings = self.namespace(namespace)
+        return settings is not None and settings.payment_method
 
     # -----------------------------------------------------------------------------------------
     # Data plane: /endpoints/{namespace}/{name}/...
@@ -521,7 +700,15 @@ class EmulatorApp:
                 return _json(_UNAVAILABLE_BODY, 503)
             if "/" + args["path"] == payloads.health_route(record.config):
                 return Response(b"", status=200)
-            return _json({"emulated": True, "endpoint": f"{namespace}/{name}", "path": "/" + args["path"]})
+            answer = dataplane.answer(
+                record.config["model"], request.method, "/" + args["path"], request.get_data(as_text=True)
+            )
+            if answer is None:
+                return _json(
+                    {"emulated": True, "endpoint": f"{namespace}/{name}", "path": "/" + args["path"]}
+                )
+            status, body = answer
+            return _json(body, status)
 
     # -----------------------------------------------------------------------------------------
     # Control interface: Python methods, and the /_emulator routes that call them.
@@ -651,7 +838,9 @@ class EmulatorApp:
                 permissive = self.settings.replace(
                     failed_update="allow", type_update="in_place", accelerator_switch="allow"
                 )
-                record.config = payloads.merge_update(record.config, changes, permissive, record.state)
+                record.config = payloads.merge_update(
+                    record.config, changes, permissive, record.state, self.catalogue
+                )
             now = self.clock()
             if state is not None:
                 record.enter(now, state)
@@ -762,6 +951,28 @@ class EmulatorApp:
         if view is None:
             raise ApiError(404, "Endpoint not found")
         return _json(view)
+
+    def _on_control_namespaces(self, request: Request, args: dict[str, Any]) -> Response:
+        return _json({"namespaces": [namespace.to_json() for namespace in self.namespaces()]})
+
+    def _on_control_namespace(self, request: Request, args: dict[str, Any]) -> Response:
+        name = args["namespace"]
+        if request.method == "PUT":
+            body = _read_json(request)
+            if not isinstance(body, dict):
+                raise bad_request("expected a JSON object of namespace settings")
+            try:
+                namespace = Namespace.from_json(name, body)
+            except (TypeError, ValueError) as error:
+                raise bad_request(str(error)) from None
+            with self._lock:
+                self._namespaces[name] = namespace
+        elif request.method == "DELETE":
+            self.remove_namespace(name)
+        settings = self.namespace(name)
+        if settings is None:
+            raise ApiError(404, f"{name} is not a namespace of the whoami user nor one set up")
+        return _json(settings.to_json())
 
     def _on_control_endpoint_fault(self, request: Request, args: dict[str, Any]) -> Response:
         body = _read_json(request)

@@ -4,31 +4,73 @@ The stored configuration keeps the API's own camelCase shape, already normalised
 server normalises it (reference §2 "Server-normalised values"), except `model.revision`, kept as
 sent and resolved when rendered so the `revision_readback` switch can show either answer.
 
-Parsing mimics the real server's deserialiser: unknown keys are accepted and dropped ([D] commit
-55898746: the API "silently ignores" snake_case `health_route`), a wrong type or a `null` where
-none is allowed is a 400 "Failed to parse the request body as JSON: <path>: ..." ([D] commit
-a3d9d8aa), and an unknown `model.image` variant is an error naming it ([D] commit 72b5d66c).
+Parsing mimics the real server's deserialiser (serde behind axum, reference §4.1): unknown keys
+are accepted and dropped ([D] commit 55898746: the API "silently ignores" snake_case
+`health_route`); a wrong type, a missing field, an unknown enum value or image variant is a 422
+`text/plain` "Failed to deserialize the JSON body into the target type: <path>: <reason> at line L
+column C" ([I] strong); a `null` in a non-nullable enum field is the one 400 "Failed to parse the
+request body as JSON: model.task: expected value" ([D] commit a3d9d8aa).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
 
-from . import catalog
-from .errors import ApiError, bad_request, parse_error
+from .catalog import UNUSABLE_STATUSES, Catalogue
+from .errors import ApiError, BodyError, bad_request, parse_error
 from .settings import Settings
 
-NAME_PATTERN = re.compile(r"^[a-z0-9-]{1,32}$")
+# At most 32 lowercase letters, digits and '-' ([D]), neither first nor last ([O] weak: the
+# service's own generators never end a name with '-').
+NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 # [D] 2022 ref, 2023 spec models, newer spec docs: the wording of the name rule.
 NAME_RULE = (
     "Must only contains lowercase alphanumeric characters or '-' and have a length of 32 characters maximum"
 )
 
 ENDPOINT_TYPES = ("public", "authenticated", "private", "protected")
+# `framework` and `task` are enums in the recent spec ([D] reference §4.1); the values are those
+# the Inference Endpoints documentation lists ([D] supported_tasks) plus the spec's `custom`.
+FRAMEWORKS = ("custom", "pytorch", "tensorflow")
+TASKS = (
+    "audio-classification",
+    "automatic-speech-recognition",
+    "conversational",
+    "custom",
+    "feature-extraction",
+    "fill-mask",
+    "image-classification",
+    "image-segmentation",
+    "image-text-to-text",
+    "image-to-image",
+    "image-to-text",
+    "object-detection",
+    "question-answering",
+    "sentence-embeddings",
+    "sentence-ranking",
+    "sentence-similarity",
+    # transformers' pipeline alias of text-classification, accepted by the service ([I]).
+    "sentiment-analysis",
+    "summarization",
+    "table-question-answering",
+    "text-classification",
+    "text-generation",
+    "text-ranking",
+    "text-to-image",
+    "text-to-speech",
+    "text2text-generation",
+    "token-classification",
+    "translation",
+    "visual-question-answering",
+    "zero-shot-classification",
+    "zero-shot-image-classification",
+    "zero-shot-object-detection",
+)
 ACCELERATORS = ("cpu", "gpu", "neuron")
 SCALING_METRICS = ("hardwareUsage", "pendingRequests")
 IMAGE_VARIANTS = (
@@ -77,20 +119,15 @@ def _describe(value: Any) -> str:
     return "a map"
 
 
-def _null(path: str) -> ApiError:
-    # The one wording observed for a null where none is allowed ([D] commit a3d9d8aa).
-    return parse_error(f"{path}: expected value")
-
-
 def _wrong(path: str, value: Any, expected: str) -> ApiError:
-    return parse_error(f"{path}: invalid type: {_describe(value)}, expected {expected}")
+    return BodyError(path, f"invalid type: {_describe(value)}, expected {expected}")
 
 
 def _string(path: str, value: Any, *, nullable: bool = False) -> str | None:
     if value is None:
         if nullable:
             return None
-        raise _null(path)
+        raise _wrong(path, None, "a string")
     if not isinstance(value, str):
         raise _wrong(path, value, "a string")
     return value
@@ -106,11 +143,11 @@ def _uint(path: str, value: Any, *, nullable: bool = False) -> int | None:
     if value is None:
         if nullable:
             return None
-        raise _null(path)
+        raise _wrong(path, None, "u32")
     if isinstance(value, bool) or not isinstance(value, int):
         raise _wrong(path, value, "u32")
     if value < 0:
-        raise parse_error(f"{path}: invalid value: integer `{value}`, expected u32")
+        raise BodyError(path, f"invalid value: integer `{value}`, expected u32")
     return value
 
 
@@ -124,21 +161,28 @@ def _number(path: str, value: Any) -> float | None:
 
 def _boolean(path: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _wrong(path, value, "a boolean") if value is not None else _null(path)
+        raise _wrong(path, value, "a boolean")
     return value
 
 
 def _enum(path: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value is None:
+        # The one wording observed for a null where none is allowed, in an enum field: a 400 of
+        # the parse kind, not a 422 ([D] commit a3d9d8aa, reference §4.1).
+        raise parse_error(f"{path}: expected value")
     text = _required_string(path, value)
     if text not in choices:
-        expected = ", ".join(f"`{c}`" for c in choices)
-        raise parse_error(f"{path}: unknown variant `{text}`, expected one of {expected}")
+        raise BodyError(path, f"unknown variant `{text}`, expected {_one_of(choices)}")
     return text
+
+
+def _one_of(choices: tuple[str, ...]) -> str:
+    return "one of " + ", ".join(f"`{c}`" for c in choices)
 
 
 def _object(path: str, value: Any) -> dict[str, Any]:
     if value is None:
-        raise _null(path)
+        raise _wrong(path, None, "a map")
     if not isinstance(value, dict):
         raise _wrong(path, value, "a map")
     return value
@@ -153,7 +197,7 @@ def _string_map(path: str, value: Any) -> dict[str, str]:
 
 def _string_list(path: str, value: Any) -> list[str]:
     if value is None:
-        raise _null(path)
+        raise _wrong(path, None, "a sequence")
     if not isinstance(value, list):
         raise _wrong(path, value, "a sequence")
     for index, item in enumerate(value):
@@ -162,8 +206,8 @@ def _string_list(path: str, value: Any) -> list[str]:
 
 
 def _missing(path: str, key: str) -> ApiError:
-    prefix = f"{path}: " if path else ""
-    return parse_error(f"{prefix}missing field `{key}`")
+    # serde stops at the end of the object that lacks the field.
+    return BodyError(path, f"missing field `{key}`")
 
 
 def _pick(source: dict[str, Any], path: str, fields: dict[str, Callable[[str, Any], Any]]) -> dict[str, Any]:
@@ -188,11 +232,10 @@ def _require(section: dict[str, Any], path: str, keys: tuple[str, ...]) -> None:
 def _image(path: str, value: Any) -> dict[str, Any]:
     image = _object(path, value)
     if len(image) != 1:
-        raise parse_error(f"{path}: expected exactly one image variant, got {len(image)}")
+        raise BodyError(path, "invalid type: map, expected map with a single key")
     ((variant, settings),) = image.items()
     if variant not in IMAGE_VARIANTS:
-        expected = ", ".join(f"`{v}`" for v in IMAGE_VARIANTS)
-        raise parse_error(f"{path}: unknown variant `{variant}`, expected one of {expected}")
+        raise BodyError(path, f"unknown variant `{variant}`, expected {_one_of(IMAGE_VARIANTS)}")
     where = f"{path}.{variant}"
     settings = {} if settings is None and variant in _MANAGED_VARIANTS else _object(where, settings)
     settings = copy.deepcopy(settings)
@@ -225,8 +268,7 @@ def _measure(path: str, value: Any) -> dict[str, Any] | None:
     measure = _object(path, value)
     known = {k: v for k, v in measure.items() if k in SCALING_METRICS}
     if len(known) != 1:
-        expected = " or ".join(f"`{m}`" for m in SCALING_METRICS)
-        raise parse_error(f"{path}: expected exactly one of {expected}")
+        raise BodyError(path, "invalid type: map, expected map with a single key")
     ((metric, threshold),) = known.items()
     return {metric: _number(f"{path}.{metric}", threshold)}
 
@@ -266,10 +308,10 @@ def _model(path: str, value: Any) -> dict[str, Any]:
         path,
         {
             "repository": _required_string,
-            "framework": _required_string,
+            "framework": lambda p, v: _enum(p, v, FRAMEWORKS),
             "revision": lambda p, v: _string(p, v, nullable=True),
-            # Not nullable server-side ([D] commit a3d9d8aa): `null` is the documented 400.
-            "task": _required_string,
+            # An enum, not nullable ([D] commit a3d9d8aa): `null` is the documented 400.
+            "task": lambda p, v: _enum(p, v, TASKS),
             "image": _image,
             # `null` or `[]` clears these on update ([D] test_hf_api.py `..._empty_payload`).
             "command": lambda p, v: None if v is None else _string_list(p, v),
@@ -344,7 +386,7 @@ _CREATE_FIELDS: dict[str, Callable[[str, Any], Any]] = {
 
 def _body(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise parse_error(f"invalid type: {_describe(value)}, expected struct Endpoint")
+        raise BodyError("", f"invalid type: {_describe(value)}, expected struct Endpoint")
     return value
 
 
@@ -387,14 +429,14 @@ def _check_scaling(scaling: dict[str, Any]) -> None:
         )
 
 
-def check_hardware(config: dict[str, Any]) -> None:
+def check_hardware(config: dict[str, Any], catalogue: Catalogue) -> None:
     """Refuse a vendor/region/instance combination the catalogue does not offer.
 
     Raises:
         ApiError: 400 in the wording seen on the live API ([O] huggingface_hub#2277, lighteval).
     """
     compute, provider = config["compute"], config["provider"]
-    offer = catalog.find(
+    offer = catalogue.find(
         provider["vendor"], provider["region"], compute["instanceType"], compute["instanceSize"]
     )
     if offer is None or offer.accelerator != compute["accelerator"]:
@@ -403,15 +445,31 @@ def check_hardware(config: dict[str, Any]) -> None:
             f"400: Instance compute '{compute['accelerator'].capitalize()}' - '{compute['instanceType']}'"
             f" - '{compute['instanceSize']}' in '{provider['vendor']}' - '{provider['region']}' not found",
         )
-    if offer.status in catalog.UNUSABLE_STATUSES:
+    if offer.status in UNUSABLE_STATUSES:
         raise bad_request("Compute instance not available yet")
 
 
-def parse_create(body: Any) -> dict[str, Any]:
+def _drop_unheld_keys(config: dict[str, Any], settings: Settings) -> None:
+    """Drop what the service would not keep under `cache_http_responses="experimental"`.
+
+    In the recent spec the endpoint has no top-level `cacheHttpResponses` (so it is an unknown
+    key, dropped), and `experimentalFeatures.cacheHttpResponses` is "currently only available for
+    HuggingFace admins" ([D] reference §4.1), so an ordinary user's is dropped too ([I]).
+    """
+    if settings.cache_http_responses != "experimental":
+        return
+    config.pop("cacheHttpResponses", None)
+    features = config.get("experimentalFeatures")
+    if isinstance(features, dict):
+        features.pop("cacheHttpResponses", None)
+
+
+def parse_create(body: Any, catalogue: Catalogue, settings: Settings) -> dict[str, Any]:
     """Validate a create body and return the configuration to store.
 
     Raises:
-        ApiError: 400 for an invalid body, in the real API's wording.
+        ApiError: 422 for a body of the wrong shape, 400 for a refused value, in the real API's
+            wording.
     """
     config = _pick(_body(body), "", _CREATE_FIELDS)
     _require(config, "", ("name", "type", "provider", "compute", "model"))
@@ -427,20 +485,24 @@ def parse_create(body: Any) -> dict[str, Any]:
     model.setdefault("secrets", {})
     config.setdefault("tags", [])
     config.setdefault("cacheHttpResponses", False)
+    _drop_unheld_keys(config, settings)
     _normalise_scaling(config["compute"]["scaling"])
     _check_scaling(config["compute"]["scaling"])
-    check_hardware(config)
+    check_hardware(config, catalogue)
     return config
 
 
-def merge_update(stored: dict[str, Any], body: Any, settings: Settings, state: str) -> dict[str, Any]:
+def merge_update(
+    stored: dict[str, Any], body: Any, settings: Settings, state: str, catalogue: Catalogue
+) -> dict[str, Any]:
     """Apply a PUT body to a stored configuration and return the new one; `stored` is untouched.
 
     Merge rules (reference §1.4): per key inside `compute`, `compute.scaling` and `model` and at
     the top level; an absent key keeps its value, an explicit null clears it. `model.image`,
-    `model.command`, `model.args`, `model.env`, `model.secrets`, `tags`, `route`, `customRouter`
-    and `experimentalFeatures` are replaced whole: the SDK sends env and secrets whole, and
-    merging them would make removing a variable impossible ([I]).
+    `model.command`, `model.args`, `model.env`, `model.secrets`, `tags`, `customRouter` and
+    `experimentalFeatures` are replaced whole: the SDK sends env and secrets whole, and merging
+    them would make removing a variable impossible ([I]). `route` is merged key by key or
+    replaced whole, as the `route_update` switch says.
 
     Raises:
         ApiError: 400 for an invalid body or result; the stored configuration is not changed.
@@ -455,8 +517,12 @@ def merge_update(stored: dict[str, Any], body: Any, settings: Settings, state: s
             config["compute"]["scaling"].update(value.get("scaling", {}))
         elif key == "model":
             config["model"].update(value)
+        elif key == "route" and value is not None and settings.route_update == "merge":
+            merged = {**(config.get("route") or {}), **value}
+            config["route"] = {k: v for k, v in merged.items() if v is not None} or None
         else:
             config[key] = value
+    _drop_unheld_keys(config, settings)
     if "type" in patch and patch["type"] != stored["type"] and settings.type_update == "refuse":
         raise bad_request(
             f"The type of an endpoint cannot be changed from {stored['type']} to {patch['type']}"
@@ -469,7 +535,7 @@ def merge_update(stored: dict[str, Any], body: Any, settings: Settings, state: s
         )
     _merge_scaling(config["compute"]["scaling"], patch.get("compute", {}).get("scaling", {}), settings)
     if "compute" in patch and set(patch["compute"]) & {"accelerator", "instanceType", "instanceSize"}:
-        check_hardware(config)
+        check_hardware(config, catalogue)
     return config
 
 
@@ -548,11 +614,75 @@ def render(config: dict[str, Any], status: dict[str, Any], settings: Settings) -
         "compute": compute,
         "model": model,
         "tags": list(config["tags"]),
-        "cacheHttpResponses": config["cacheHttpResponses"],
         "experimentalFeatures": copy.deepcopy(config.get("experimentalFeatures") or {}),
+        # Fields of recent answers that no input sets ([D] recent spec pages; shapes [I]).
+        "notifications": {"enabled": False},
+        "network": {"public": config["type"] == "public"},
+        # Null rather than absent ([D] recent spec pages).
+        "accountId": config.get("accountId"),
         "status": status,
     }
-    for key in ("route", "customRouter", "privateService", "accountId"):
+    if "cacheHttpResponses" in config:
+        document["cacheHttpResponses"] = config["cacheHttpResponses"]
+    for key in ("route", "customRouter", "privateService"):
         if config.get(key) is not None:
             document[key] = copy.deepcopy(config[key])
     return document
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a deserialisation error points: "at line L column C".
+
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LITERAL = re.compile(r"true|false|null")
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def locate(text: str, path: str) -> tuple[int, int]:
+    """Line and column (1-based) of the last character of the value at `path` in a JSON text.
+
+    serde reports the position where it stopped: after the offending value, or at the end of the
+    object that lacks a field. Paths are dotted, with `[i]` for list items, as in the messages;
+    a path not found (or "") points at the end of the whole body.
+    """
+    ends: dict[str, int] = {}
+    # The text is valid JSON (it was parsed); a path the scan cannot reach points at the end.
+    with contextlib.suppress(IndexError, ValueError):
+        _scan(text, _SPACE.match(text, 0).end(), "", ends)  # type: ignore[union-attr]
+    end = ends.get(path, len(text.rstrip()))
+    line = text.count("\n", 0, end) + 1
+    return line, end - (text.rfind("\n", 0, end) + 1)
+
+
+def _scan(text: str, i: int, path: str, ends: dict[str, int]) -> int:
+    from json.decoder import scanstring  # type: ignore[attr-defined]
+
+    def skip(j: int) -> int:
+        return _SPACE.match(text, j).end()  # type: ignore[union-attr]
+
+    char = text[i]
+    if char in "{[":
+        closing = "}" if char == "{" else "]"
+        i = skip(i + 1)
+        index = 0
+        while text[i] != closing:
+            if char == "{":
+                key, i = scanstring(text, i + 1)
+                i = skip(skip(i) + 1)  # the ':'
+                child = f"{path}.{key}" if path else key
+            else:
+                child = f"{path}[{index}]"
+            i = skip(_scan(text, i, child, ends))
+            index += 1
+            if text[i] == ",":
+                i = skip(i + 1)
+        i += 1
+    elif char == '"':
+        _, i = scanstring(text, i + 1)
+    else:
+        match = _NUMBER.match(text, i) or _LITERAL.match(text, i)
+        if match is None:
+            raise ValueError(f"unexpected character at {i}")
+        i = match.end()
+    ends[path] = i
+    return i

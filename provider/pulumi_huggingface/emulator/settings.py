@@ -19,6 +19,10 @@ AcceleratorSwitch = Literal["refuse", "allow"]
 RevisionReadback = Literal["sha", "as_sent"]
 FailedUpdate = Literal["refuse", "allow"]
 StaleTimeout = Literal["refuse", "clear"]
+RouteUpdate = Literal["merge", "replace"]
+WhileUpdating = Literal["accept", "conflict"]
+CacheHttpResponses = Literal["top_level", "experimental"]
+UnknownNamespaces = Literal["refuse", "allow"]
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "create_status": (200, 202),
@@ -27,6 +31,10 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "revision_readback": ("sha", "as_sent"),
     "failed_update": ("refuse", "allow"),
     "stale_timeout": ("refuse", "clear"),
+    "route_update": ("merge", "replace"),
+    "while_updating": ("accept", "conflict"),
+    "cache_http_responses": ("top_level", "experimental"),
+    "unknown_namespaces": ("refuse", "allow"),
 }
 
 
@@ -55,7 +63,22 @@ class Settings:
             redeploys it ("allow").
         stale_timeout: What a PUT raising `minReplica` to >= 1 does to a stored
             `scaleToZeroTimeout` it does not mention ([I], reference §5 calls it unknown):
-            "refuse" answers 400 (send `"scaleToZeroTimeout": null` explicitly), "clear" drops it.
+            "clear" (default) drops it, so huggingface_hub's `update_inference_endpoint(name,
+            min_replica=1)` works (that client cannot send `null`); "refuse" answers 400 (send
+            `"scaleToZeroTimeout": null` explicitly).
+        route_update: Whether a PUT's `route` is merged key by key into the stored one ("merge",
+            default: huggingface_hub sends a partial `route`, a hint of merging, [I]) or replaces
+            it whole ("replace").
+        while_updating: Whether a PUT or DELETE on an endpoint in `updating` is accepted
+            ("accept", default) or answered 409 `Conflict: Endpoint is being updated` ("conflict")
+            ([I] unknown either way).
+        cache_http_responses: Where the endpoint keeps `cacheHttpResponses`: "top_level" (default,
+            the 2023 spec and what huggingface_hub 2.x sends) or "experimental" (the recent spec:
+            a top-level key is dropped like any unknown key and never read back, and
+            `experimentalFeatures.cacheHttpResponses` is for admins only, so it is dropped too).
+        unknown_namespaces: Whether a namespace that is neither the whoami user's, one of its
+            organisations, nor set up with `set_namespace` is refused with 403 ("refuse",
+            default, as the service does) or works like the user's own ("allow").
         list_page_size: The page size of the list route when the request gives no `limit`.
             None (default) returns every endpoint in one page, because huggingface_hub ignores
             `nextCursor` ([D] `hf_api.py`); 20 mimics the "default: 20" of the newer spec ([D?]).
@@ -69,8 +92,12 @@ class Settings:
     accelerator_switch: AcceleratorSwitch = "refuse"
     revision_readback: RevisionReadback = "sha"
     failed_update: FailedUpdate = "refuse"
-    stale_timeout: StaleTimeout = "refuse"
+    stale_timeout: StaleTimeout = "clear"
     list_page_size: int | None = None
+    route_update: RouteUpdate = "merge"
+    while_updating: WhileUpdating = "accept"
+    cache_http_responses: CacheHttpResponses = "top_level"
+    unknown_namespaces: UnknownNamespaces = "refuse"
 
     def __post_init__(self) -> None:
         self.validate()
