@@ -17,9 +17,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from wheels import REPO_ROOT, build, export_tree, make_venv, run_in
 
 import pulumi_huggingface
+from wheels import REPO_ROOT, build, export_tree, make_venv, run_in
 
 pytestmark = pytest.mark.contract
 
