@@ -1,19 +1,19 @@
-"""Walk the root Pulumi program through create, an in-place change and destroy, without an account.
+"""Walk the root Pulumi program through create, an in-place change, refresh and destroy, without an account.
 
-``python -m pulumi_huggingface.walkthrough`` starts the Inference Endpoints emulator in this process,
-starts the Pulumi SDK's dynamic provider server (``python -m pulumi.dynamic``, the process ``pulumi
-up`` runs for this provider) configured with the stack config the CLI would send, and walks the
-project's program (``Pulumi.yaml``'s ``main:``, run under the SDK's mocks) through:
+``python -m pulumi_huggingface.walkthrough`` starts the Inference Endpoints emulator in this process
+and runs the project's program (``Pulumi.yaml``, its ``main:``) as a stack under the real Pulumi CLI
+(``pulumi_huggingface.testing.open_stack``: a local file backend in a temporary folder, a passphrase,
+no Pulumi account), printing the CLI's own output:
 
 1. ``pulumi up``: the endpoint is created and waited for;
 2. ``pulumi config set scaleToZeroTimeout 30`` and ``pulumi preview --diff``: an in-place update
-   (``~ update``, ``scale_to_zero_timeout: 15 => 30``), no replacement;
+   (``~ update``, ``scale_to_zero_timeout: 15 => 30``), no replacement, no API request;
 3. ``pulumi up``: one ``PUT`` reaches the API, and the endpoint keeps its id and URL;
-4. ``pulumi destroy``: nothing is left on the API.
+4. ``pulumi refresh`` and ``pulumi destroy``: nothing is left on the API.
 
 Each step is checked; the first one that does not hold stops the walkthrough with a message and
-exit status 1. The provider server and the emulator are stopped whatever happens. The Pulumi CLI is
-not needed (nor used): its engine's step logic is played by `pulumi_huggingface.testing.Deployment`.
+exit status 1. The stack, its temporary folder and the emulator are removed whatever happens. It
+needs the Pulumi CLI beside the interpreter or on PATH (``bash .ci/setup`` installs it into .venv).
 """
 
 from __future__ import annotations
@@ -26,16 +26,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-import yaml
+from pulumi import automation as auto
 
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import (
-    Deployment,
-    DeploymentError,
-    ProviderServer,
-    RegisteredResource,
-    run_program,
-)
+from pulumi_huggingface.testing import EmulatedStack, PulumiNotFoundError, open_stack
 
 __all__ = ["WalkthroughError", "find_project", "main", "run_walkthrough"]
 
@@ -49,7 +43,6 @@ PROVISION_SECONDS: Final = 1.0
 # huggingface_hub's 5 s would only add seconds of sleep to every create, update and delete.
 POLL_INTERVAL: Final = "0.2"
 STACK: Final = "dev"
-_TYPE: Final = "pulumi-python:dynamic/huggingface:InferenceEndpoint"
 _PUT: Final = "PUT /v2/endpoint/{namespace}/{name}"
 _POST: Final = "POST /v2/endpoint/{namespace}"
 _DELETE: Final = "DELETE /v2/endpoint/{namespace}/{name}"
@@ -79,94 +72,46 @@ def find_project(start: Path | None = None) -> Path:
     )
 
 
-def _program_folder(project: Path, settings: dict[str, Any]) -> Path:
-    main = settings.get("main")
-    folder = (project / main).resolve() if isinstance(main, str) and main else project
-    if not (folder / "__main__.py").is_file():
-        raise WalkthroughError(f"{folder} (Pulumi.yaml's main:) has no __main__.py to run.")
-    return folder
-
-
 class _Walk:
-    """The state of one walkthrough: the emulator, the provider server, the stack's state."""
+    """The state of one walkthrough: the emulator and the stack."""
 
     def __init__(self, project: Path, out: TextIO) -> None:
-        settings = yaml.safe_load((project / "Pulumi.yaml").read_text())
-        if not isinstance(settings, dict) or not isinstance(settings.get("name"), str):
-            raise WalkthroughError(f"{project / 'Pulumi.yaml'} has no project name.")
-        self.project_name: str = settings["name"]
-        self.folder = _program_folder(project, settings)
+        self.project = project
         self.out = out
         # A throwaway token: the emulator accepts only it, and it must never be printed.
         self.token = f"hf_walkthrough_{secrets.token_hex(8)}"
         self.emulator: EmulatorServer | None = None
-        self.server: ProviderServer | None = None
-        self.deployment: Deployment | None = None
-        self._stderr_seen = 0
+        self.stack: EmulatedStack | None = None
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
         self.out.flush()
 
-    def config(self, timeout: int | None) -> dict[str, str]:
-        """The stack config; `timeout` None leaves the program's default (never `pulumi config set`)."""
-        assert self.emulator is not None
-        config = {
-            "huggingface:token": self.token,
-            "huggingface:apiUrl": self.emulator.base_url,
-            "huggingface:hubUrl": self.emulator.hub_url,
-            "huggingface:pollInterval": POLL_INTERVAL,
-        }
-        if timeout is not None:
-            config[f"{self.project_name}:{TIMEOUT_KEY}"] = str(timeout)
-        return config
-
-    def program(self, timeout: int | None, *, preview: bool) -> list[RegisteredResource]:
-        return run_program(
-            self.folder,
-            config=self.config(timeout),
-            secret_config_keys=["huggingface:token"],
-            project=self.project_name,
-            stack=STACK,
-            preview=preview,
-        )
-
-    def provider_lines(self) -> None:
-        """Print what the provider logged since last time, as the CLI shows the plugin's lines."""
-        assert self.server is not None
-        text = self.server.stderr_text()
-        new, self._stderr_seen = text[self._stderr_seen :], len(text)
-        for line in new.splitlines():
-            if line.strip():
-                self.say(f"    {line.strip()}")
+    def cli_line(self, line: str) -> None:
+        """Print a line of the CLI's output, indented under the command, without its spinner lines."""
+        if line.strip() and not line.lstrip().startswith("@ "):
+            self.say(f"    {line.rstrip()}")
 
     def start(self) -> None:
         self.emulator = EmulatorServer(token=self.token, provision_seconds=PROVISION_SECONDS)
         self.say(f"Emulator of the Inference Endpoints API on {self.emulator.base_url} (in this process).")
-        self.server = ProviderServer(self.folder, project=self.project_name, stack=STACK)
-        self.server.start()
-        # The engine configures the provider with the whole stack config.
-        self.server.configure(self.config(None), secret_keys=["huggingface:token"])
-        self.say(
-            f"Provider: the Pulumi SDK's provider server (python -m pulumi.dynamic, pid {self.server.pid}), "
-            "configured with huggingface:token (secret), huggingface:apiUrl, huggingface:hubUrl and "
-            f"huggingface:pollInterval {POLL_INTERVAL} (seconds between status requests; "
-            "leave it unset, 5, against the real API)."
+        self.stack = open_stack(
+            self.project, self.emulator, token=self.token, stack_name=STACK, poll_interval=POLL_INTERVAL
         )
-        self.deployment = Deployment(self.server)
+        self.say(
+            f"Stack {STACK} under the Pulumi CLI, local file backend in {self.stack.workdir}; config: "
+            "huggingface:token (secret), huggingface:apiUrl, huggingface:hubUrl and huggingface:pollInterval "
+            f"{POLL_INTERVAL} (seconds between status requests; leave it unset, 5, against the real API)."
+        )
 
     def stop(self) -> list[str]:
-        """Destroy whatever is still in state, stop the server and the emulator; return what went wrong."""
+        """Destroy whatever is still in the stack, remove it, stop the emulator; return what went wrong."""
         problems: list[str] = []
-        if self.deployment is not None and self.deployment.state:
+        if self.stack is not None:
             try:
-                self.deployment.destroy()
-            except DeploymentError as error:
+                self.stack.close()
+            except auto.CommandError as error:
                 problems.append(f"cleaning up: {error}")
-        if self.server is not None:
-            self.server.close()
-            if self.server.is_running():
-                problems.append(f"the provider server (pid {self.server.pid}) is still running")
         if self.emulator is not None:
             self.emulator.stop()
         return problems
@@ -176,89 +121,77 @@ class _Walk:
         by_route: dict[str, int] = self.emulator.app.request_counts()["byRoute"]
         return by_route
 
-    def only_endpoint(self) -> tuple[str, dict[str, Any]]:
-        assert self.deployment is not None
-        endpoints = [state for state in self.deployment.state.values() if state.type == _TYPE]
-        if len(endpoints) != 1:
-            raise WalkthroughError(f"expected one InferenceEndpoint in state, found {len(endpoints)}")
-        return endpoints[0].id, endpoints[0].outputs
+    def outputs(self) -> dict[str, Any]:
+        assert self.stack is not None
+        return self.stack.outputs()
 
     def step_create(self) -> tuple[str, Any]:
-        assert self.deployment is not None
-        self.say("\n$ pulumi up")
-        plan = self.deployment.up(self.program(None, preview=False))
-        self.say(plan.render().rstrip("\n"))
-        self.provider_lines()
-        id_, outputs = self.only_endpoint()
+        assert self.stack is not None
+        self.say("\n$ pulumi up --yes")
+        result = self.stack.up(on_output=self.cli_line)
+        if result.summary.resource_changes != {"create": 2}:
+            raise WalkthroughError(
+                f"pulumi up made {result.summary.resource_changes}, not the stack and one endpoint"
+            )
+        outputs = self.outputs()
         if outputs.get("state") not in ("running", "scaledToZero"):
             raise WalkthroughError(f"after pulumi up the endpoint is {outputs.get('state')!r}, not running")
-        if outputs.get("scale_to_zero_timeout") != FIRST_TIMEOUT:
-            raise WalkthroughError(
-                f"scale_to_zero_timeout is {outputs.get('scale_to_zero_timeout')!r} after create, "
-                f"not {FIRST_TIMEOUT}"
-            )
-        self.say(f"Outputs: id={id_} url={outputs.get('url')} state={outputs.get('state')}")
-        return id_, outputs.get("url")
+        return str(outputs.get("endpoint_id")), outputs.get("url")
 
     def step_preview(self) -> None:
-        assert self.deployment is not None
+        assert self.stack is not None
         self.say(f"\n$ pulumi config set {TIMEOUT_KEY} {SECOND_TIMEOUT}")
+        self.stack.set_config(TIMEOUT_KEY, str(SECOND_TIMEOUT))
         self.say("$ pulumi preview --diff")
         before = sum(self.counts().values())
-        plan = self.deployment.preview(self.program(SECOND_TIMEOUT, preview=True))
-        rendered = plan.render()
-        self.say(rendered.rstrip("\n"))
-        expected = f"~ scale_to_zero_timeout: {FIRST_TIMEOUT} => {SECOND_TIMEOUT}"
-        if "(update)" not in rendered or expected not in rendered:
-            raise WalkthroughError(f"the preview does not show an in-place update with {expected!r}")
-        if "+-" in rendered or "(replace)" in rendered:
-            raise WalkthroughError("the preview shows a replacement where an in-place update was expected")
+        result = self.stack.preview(diff=True, on_output=self.cli_line)
+        expected = f"scale_to_zero_timeout: {FIRST_TIMEOUT} => {SECOND_TIMEOUT}"
+        if result.change_summary != {"update": 1, "same": 1} or expected not in result.stdout:
+            raise WalkthroughError(
+                f"the preview does not show one in-place update with {expected!r}: {result.change_summary}"
+            )
         if sum(self.counts().values()) != before:
             raise WalkthroughError("the preview sent requests to the API; a preview must not")
 
     def step_update(self, id_: str, url: Any) -> None:
-        assert self.deployment is not None and self.emulator is not None
-        self.say("\n$ pulumi up")
+        assert self.stack is not None and self.emulator is not None
+        self.say("\n$ pulumi up --yes")
         self.emulator.app.reset_request_counts()
-        plan = self.deployment.up(self.program(SECOND_TIMEOUT, preview=False))
-        self.say(plan.render().rstrip("\n"))
-        self.provider_lines()
+        result = self.stack.up(on_output=self.cli_line)
         counts = self.counts()
         puts, posts, deletes = counts.get(_PUT, 0), counts.get(_POST, 0), counts.get(_DELETE, 0)
         self.say(
             f"Requests to the API: {puts} PUT, {posts} POST, {deletes} DELETE (from the emulator's counters)"
         )
-        if (puts, posts, deletes) != (1, 0, 0):
+        if result.summary.resource_changes != {"update": 1, "same": 1} or (puts, posts, deletes) != (1, 0, 0):
             raise WalkthroughError(
-                f"the update sent {puts} PUT, {posts} POST, {deletes} DELETE; expected one PUT"
+                f"the update made {result.summary.resource_changes} with {puts} PUT, {posts} POST, "
+                f"{deletes} DELETE; expected one in-place update with one PUT"
             )
-        new_id, outputs = self.only_endpoint()
-        if (new_id, outputs.get("url")) != (id_, url):
+        outputs = self.outputs()
+        if (outputs.get("endpoint_id"), outputs.get("url")) != (id_, url):
             raise WalkthroughError(
-                f"the endpoint changed identity: {id_} {url} became {new_id} {outputs.get('url')}"
+                f"the endpoint changed identity: {id_} {url} became "
+                f"{outputs.get('endpoint_id')} {outputs.get('url')}"
             )
-        if outputs.get("scale_to_zero_timeout") != SECOND_TIMEOUT:
-            raise WalkthroughError(
-                f"scale_to_zero_timeout is {outputs.get('scale_to_zero_timeout')!r}, not 30"
-            )
-        self.say(
-            f"Same endpoint: id={new_id} url={outputs.get('url')}; scale_to_zero_timeout={SECOND_TIMEOUT}"
-        )
+        self.say(f"Same endpoint: id={id_} url={url}")
 
-    def step_destroy(self, id_: str) -> None:
-        assert self.deployment is not None and self.emulator is not None
-        self.say("\n$ pulumi destroy")
-        plan = self.deployment.destroy()
-        self.say(plan.render().rstrip("\n"))
-        self.provider_lines()
+    def step_refresh_and_destroy(self, id_: str) -> None:
+        assert self.stack is not None and self.emulator is not None
+        self.say("\n$ pulumi refresh --yes")
+        refreshed = self.stack.refresh(on_output=self.cli_line)
+        if refreshed.summary.resource_changes != {"same": 2}:
+            raise WalkthroughError(f"pulumi refresh found drift: {refreshed.summary.resource_changes}")
+        self.say("\n$ pulumi destroy --yes")
+        self.stack.destroy(on_output=self.cli_line)
         namespace, _, name = id_.partition("/")
-        if self.emulator.app.inspect(namespace, name) is not None or self.deployment.state:
+        if self.emulator.app.inspect(namespace, name) is not None:
             raise WalkthroughError(f"{id_} is still there after pulumi destroy")
         self.say(f"{id_} is gone from the API.")
 
 
 def run_walkthrough(project: Path, out: TextIO) -> None:
-    """Run the four steps against a fresh emulator, printing what the CLI would show.
+    """Run the steps against a fresh emulator, printing the CLI's output.
 
     Args:
         project: The folder holding ``Pulumi.yaml``.
@@ -266,27 +199,25 @@ def run_walkthrough(project: Path, out: TextIO) -> None:
 
     Raises:
         WalkthroughError: A step did not do what it should.
-        DeploymentError: A provider call failed.
+        pulumi.automation.CommandError: A Pulumi command failed.
+        PulumiNotFoundError: No Pulumi CLI.
     """
     walk = _Walk(project, out)
     started = time.monotonic()
-    walk.say(
-        f"Walkthrough of the {walk.project_name} program ({walk.folder}) against a local emulator: "
-        "no account, no Pulumi CLI."
-    )
+    walk.say(f"Walkthrough of the program of {project / 'Pulumi.yaml'} against a local emulator: no account.")
     try:
         walk.start()
         id_, url = walk.step_create()
         walk.step_preview()
         walk.step_update(id_, url)
-        walk.step_destroy(id_)
+        walk.step_refresh_and_destroy(id_)
     finally:
         problems = walk.stop()
     if problems:
         raise WalkthroughError("; ".join(problems))
     walk.say(
         f"\nDone in {time.monotonic() - started:.1f}s: created, previewed an in-place change, updated "
-        "it with one PUT, destroyed. The provider server and the emulator are stopped."
+        "it with one PUT, refreshed, destroyed. The stack and the emulator are removed."
     )
 
 
@@ -294,8 +225,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     """Entry point of ``python -m pulumi_huggingface.walkthrough``; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m pulumi_huggingface.walkthrough",
-        description="Create, preview an in-place change, update and destroy the root program's endpoint "
-        "against a local emulator, through the Pulumi SDK's provider server.",
+        description="Create, preview an in-place change, update, refresh and destroy the root program's "
+        "endpoint against a local emulator, under the Pulumi CLI.",
     )
     parser.add_argument("--project-dir", type=Path, default=None, help="the folder holding Pulumi.yaml")
     args = parser.parse_args(argv)
@@ -303,11 +234,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     report: Callable[[str], object] = stderr.write
     try:
         run_walkthrough(find_project(args.project_dir), stdout)
-    except (WalkthroughError, DeploymentError) as error:
+    except (WalkthroughError, PulumiNotFoundError, auto.CommandError) as error:
         report(f"walkthrough failed: {error}\n")
         return 1
     except KeyboardInterrupt:
-        report("walkthrough interrupted; the provider server and the emulator were stopped\n")
+        report("walkthrough interrupted; the stack and the emulator were removed\n")
         return 130
     return 0
 
