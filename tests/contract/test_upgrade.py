@@ -29,8 +29,8 @@ from endpoint_stack import (
 from pulumi.runtime import rpc
 
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import Deployment, ProviderServer, RegisteredResource, StepOp, run_program
-from pulumi_huggingface.testing._values import strip_secrets
+from support import Deployment, ProviderServer, RegisteredResource, StepOp, run_program
+from support._values import strip_secrets
 from wheels import PREVIOUS_RELEASE, run_in
 
 pytestmark = pytest.mark.contract
