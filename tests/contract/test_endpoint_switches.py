@@ -32,8 +32,7 @@ from support import Deployment, DeploymentError, StepOp
 pytestmark = pytest.mark.contract
 
 NAME_RELEASE_SECONDS = 3.0
-# The emulator's defaults are the core scenario of test_endpoint_lifecycle.py; accelerator
-# switches refused (the default) are tested below, where a switch is attempted.
+# The emulator's defaults are the core scenario of test_endpoint_lifecycle.py.
 
 SWITCHES: dict[str, dict[str, Any]] = {
     "create-202": {"create_status": 202},
@@ -135,18 +134,11 @@ REFUSALS = {
         {"type": "public"},
         "The type of an endpoint cannot be changed from authenticated to public",
     ),
-    # The emulator's default, as in the 2023 documentation.
-    "accelerator-switch-refused": Refusal(
-        {"accelerator_switch": "refuse"},
-        {"instance_size": "x1"},
-        {"accelerator": "gpu", "instance_type": "nvidia-t4"},
-        "Cannot change the accelerator of an endpoint from cpu to gpu",
-    ),
+    # A CPU<->GPU switch, which the emulator refuses by default as the 2023 documentation says, is
+    # declared replace-only and never reaches a PUT (tests/unit/test_field_convergence.py).
 }
 LIVE_PATHS = {
     "type": ("type",),
-    "accelerator": ("compute", "accelerator"),
-    "instance_type": ("compute", "instanceType"),
 }
 
 
