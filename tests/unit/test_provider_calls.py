@@ -68,10 +68,13 @@ def _reset(spies: dict[str, MockType]) -> None:
         spy.reset_mock()
 
 
-def test_an_in_place_change_is_one_put_carrying_only_that_field(
+def test_an_in_place_change_is_one_put_carrying_only_that_fields_group(
     provider: InferenceEndpointProvider, app: EmulatorApp, spies: dict[str, MockType]
 ) -> None:
-    """check and diff call nothing; the update is one `update_endpoint` and no other write."""
+    """check and diff call nothing; the update is one `update_endpoint` and no other write.
+
+    The idle timeout is sent with `minReplica`, the input it is valid only beside (one group).
+    """
     declared = _checked(provider, {})
     created = provider.create(dict(declared))
     assert created.outs is not None
@@ -86,7 +89,8 @@ def test_an_in_place_change_is_one_put_carrying_only_that_field(
 
     assert _writes(spies) == {"update_endpoint": 1}
     (call,) = spies["update_endpoint"].call_args_list
-    assert call.args[1:] == (NAMESPACE, "calls", {"compute": {"scaling": {"scaleToZeroTimeout": 45}}})
+    scaling = {"minReplica": 0, "scaleToZeroTimeout": 45}
+    assert call.args[1:] == (NAMESPACE, "calls", {"compute": {"scaling": scaling}})
     assert app.inspect(NAMESPACE, "calls")["config"]["compute"]["scaling"]["scaleToZeroTimeout"] == 45
     assert updated.outs is not None
     assert provider.diff(created.id, updated.outs, news).changes is False
