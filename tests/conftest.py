@@ -46,5 +46,5 @@ def clean_environ(
 
 @pytest.fixture(scope="session")
 def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The interpreter of a fresh virtualenv holding `PREVIOUS_RELEASE`, built from its git tag."""
+    """The interpreter of a fresh virtualenv holding `PREVIOUS_RELEASE`, built from its commit."""
     return install_release(PREVIOUS_RELEASE, tmp_path_factory.mktemp("previous-release"))

@@ -7,7 +7,7 @@ with the versions of `.ci/constraints.txt`, so pip's wheel cache serves it and a
 dependency cannot change what is tested. The copies keep the checkout itself free of `build/` and
 `*.egg-info`.
 
-`install_release` puts a past release, built from its tag, into a virtualenv of its own: the
+`install_release` puts a past release, built from its commit, into a virtualenv of its own: the
 upgrade tests of the contract and CLI tiers share it through the session fixture
 `previous_release` (tests/conftest.py).
 """
@@ -26,7 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = REPO_ROOT / ".ci" / "constraints.txt"
 # The release whose stacks the current code must take over unchanged: the newest tag before this
 # code (see docs/compatibility.md). Moved by each release.
-PREVIOUS_RELEASE = "v0.1.0"
+PREVIOUS_RELEASE = "05a747c"  # tagged v0.1.0; named by its commit, which every clone of main holds
+PREVIOUS_VERSION = "0.1.0"
 # Bounds for the slow steps: an isolated build fetches setuptools, an install fetches pulumi's
 # dependencies when pip's cache lacks them. Generous, since the machine may be shared.
 BUILD_SECONDS = 600

@@ -31,7 +31,7 @@ from pulumi.runtime import rpc
 from pulumi_huggingface.emulator import EmulatorServer
 from support import Deployment, ProviderServer, RegisteredResource, StepOp, run_program
 from support._values import strip_secrets
-from wheels import PREVIOUS_RELEASE, run_in
+from wheels import PREVIOUS_VERSION, run_in
 
 pytestmark = pytest.mark.contract
 
@@ -94,7 +94,7 @@ def test_a_stack_of_the_previous_release_upgrades_without_a_diff(
     assert made.returncode == 0, made.stdout + made.stderr
     shown = run_in(previous_release, "-m", "pip", "show", "pulumi-huggingface", cwd=program).stdout
     assert f"Location: {previous_release.parents[1]}" in shown, shown  # installed from the wheel
-    assert "Editable project location" not in shown and f"Version: {PREVIOUS_RELEASE[1:]}" in shown
+    assert "Editable project location" not in shown and f"Version: {PREVIOUS_VERSION}" in shown
     state_text = (tmp_path / "state.json").read_text()
 
     server = ProviderServer(program, project=PROJECT, stack=STACK)
