@@ -1,4 +1,7 @@
-"""Let the SDK's dynamic provider server run many slow calls at once.
+"""Adjust the SDK's dynamic provider server from inside it: many slow calls at once, short errors.
+
+`shorten_error_messages()` makes the server send this package's errors as their message instead of
+a formatted traceback (see its docstring). The rest of this module widens the server's thread pool.
 
 `pulumi up` serves every dynamic resource of a stack from one plugin process,
 `python -m pulumi.dynamic`, whose `main()` hands gRPC a `concurrent.futures.ThreadPoolExecutor(
@@ -36,6 +39,7 @@ import gc
 import inspect
 import sys
 import threading
+import traceback
 from concurrent import futures
 from dataclasses import dataclass
 from typing import Any
@@ -231,3 +235,60 @@ def widen_server_pool(max_workers: int = DEFAULT_MAX_WORKERS) -> PoolStatus:
                 pool._adjust_thread_count()
         _outcome = PoolStatus(PoolState.WIDENED, max_workers)
         return _outcome
+
+
+class _ShortTracebacks:
+    """Stands in for the `traceback` module inside `pulumi.dynamic.__main__`.
+
+    The server's `_abort_with_traceback` sends `traceback.format_exc()` as a failed call's error,
+    and the CLI prints it as the resource's error: a wall of frames before the one line that says
+    what happened. Here an error of this package is sent as its message alone (it names the
+    endpoint and the next step, with secrets blanked out), and any other exception as its type
+    and message first, then the traceback, which a bug report needs.
+    """
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def format_exc(self, limit: int | None = None, chain: bool = True) -> str:
+        from .errors import HuggingFaceError
+
+        error = sys.exc_info()[1]
+        if isinstance(error, HuggingFaceError):
+            return str(error)
+        full: str = self._module.format_exc(limit, chain)
+        if error is None:
+            return full
+        return f"{type(error).__name__}: {error}\n\n{full}"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+def shorten_error_messages() -> bool:
+    """Make the provider server send this package's errors as their message, without a traceback.
+
+    Call it from the provider's `configure()`, which runs inside the first call carrying the
+    provider, so that call's errors are already short. It changes the `traceback` name that
+    `pulumi.dynamic.__main__._abort_with_traceback` reads (once; thread-safe), and nothing when that
+    wrapper no longer formats errors with `traceback.format_exc()`.
+
+    Returns:
+        Whether the server's errors are shortened.
+    """
+    main = sys.modules.get("__main__")
+    if not in_provider_server() or main is None:
+        return False
+    with _lock:
+        current = getattr(main, "traceback", None)
+        if isinstance(current, _ShortTracebacks):
+            return True
+        wrapper = getattr(main, "_abort_with_traceback", None)
+        try:
+            source = inspect.getsource(wrapper) if callable(wrapper) else ""
+        except (OSError, TypeError):
+            source = ""
+        if current is not traceback or "traceback.format_exc()" not in source:
+            return False
+        main.traceback = _ShortTracebacks(traceback)  # type: ignore[attr-defined]
+        return True

@@ -438,6 +438,7 @@ class InferenceEndpointProvider(ResourceProvider):
         if _server.in_provider_server():
             # Outside the server (a program, a unit test) there is no pool to widen and nothing to warn about.
             _server.widen_server_pool()
+            _server.shorten_error_messages()
         # The SDK's Config exposes get/require by key only; the settings resolver wants the whole map.
         raw = getattr(req.config, "_props", None)
         config = dict(raw) if isinstance(raw, Mapping) else {}

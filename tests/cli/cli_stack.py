@@ -176,7 +176,7 @@ class Stack:
 
     def config_set(self, key: str, value: str, *, secret: bool = False) -> CliResult:
         """`pulumi config set [--secret] key value`."""
-        return self.run("config", "set", *(["--secret"] if secret else []), key, value)
+        return self.run("config", "set", *(["--secret"] if secret else []), "--", key, value)
 
     def up(self, *extra: str, check: bool | None = True) -> CliResult:
         """`pulumi up --yes`."""
