@@ -59,10 +59,12 @@ from pulumi_huggingface.errors import (
     UnexpectedResponseError,
 )
 from pulumi_huggingface.schema import (
+    DEFAULTS_VERSION,
     FIELDS,
     FIELDS_BY_NAME,
     INTERNAL_CREATION_TOKEN,
     INTERNAL_DEFAULTS,
+    INTERNAL_DEFAULTS_VERSION,
     INTERNAL_RESOURCE_IDENTITY,
     INTERNAL_RESOURCE_NAME,
     Mutability,
@@ -97,6 +99,7 @@ _CONFLICT_GAP_SECONDS: Final = 1.0
 _NOT_TRANSITIONAL: Final = frozenset({"running", "paused", "scaledToZero", "failed", "updateFailed"})
 _INTERNAL_KEYS: Final = (
     INTERNAL_DEFAULTS,
+    INTERNAL_DEFAULTS_VERSION,
     INTERNAL_RESOURCE_NAME,
     INTERNAL_CREATION_TOKEN,
     INTERNAL_RESOURCE_IDENTITY,
@@ -659,6 +662,7 @@ class InferenceEndpointProvider(ResourceProvider):
             inputs["name"] = previous or validation.autoname(resource_name)
             defaulted.append("name")
         inputs[INTERNAL_DEFAULTS] = sorted(defaulted)
+        inputs[INTERNAL_DEFAULTS_VERSION] = DEFAULTS_VERSION
 
     @staticmethod
     def _choose_token(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
@@ -716,14 +720,15 @@ class InferenceEndpointProvider(ResourceProvider):
 
         The outputs echo each declared input and hold None for the others. The namespace is always
         an output, so whether it was declared is the mark check leaves in `__defaults`. Outputs
-        written before the mark existed lack it, as if declared: their first diff against inputs
-        without a namespace is one update that sends nothing.
+        written before the mark existed (no `__defaults_version`) cannot tell, so the namespace's
+        declaration counts as unchanged: an upgrade alone never previews an update.
         """
 
         def namespace_declared(props: Mapping[str, Any]) -> bool:
             return "namespace" not in _strings(props.get(INTERNAL_DEFAULTS))
 
-        if namespace_declared(olds) != namespace_declared(news):
+        marked = olds.get(INTERNAL_DEFAULTS_VERSION) is not None
+        if marked and namespace_declared(olds) != namespace_declared(news):
             return True
         return any(
             (news.get(field.name) is None) != (olds.get(field.name) is None)

@@ -33,6 +33,7 @@ __all__ = [
     "IDENTITY_TAG_PREFIX",
     "INTERNAL_CREATION_TOKEN",
     "INTERNAL_DEFAULTS",
+    "INTERNAL_DEFAULTS_VERSION",
     "INTERNAL_RESOURCE_IDENTITY",
     "INTERNAL_RESOURCE_NAME",
     "OUTPUTS",
@@ -67,6 +68,12 @@ __all__ = [
 # inputs check filled in (the autoname), so a later run keeps them; `__resource_name` carries the
 # Pulumi resource name, which the engine never hands to a dynamic provider. Neither counts in a diff.
 INTERNAL_DEFAULTS: Final = "__defaults"
+# Check writes this beside `__defaults` since `__defaults` also records an undeclared namespace.
+# State written before (release 0.1.0) lacks it: there `__defaults` says nothing about the
+# namespace, so the first diff after an upgrade takes the namespace's declaration as unchanged
+# instead of previewing an update that sends nothing.
+INTERNAL_DEFAULTS_VERSION: Final = "__defaults_version"
+DEFAULTS_VERSION: Final = 2
 INTERNAL_RESOURCE_NAME: Final = "__resource_name"
 # A random token check chooses once per resource (kept from the previous inputs, like the autoname)
 # and create writes onto the endpoint as the tag `pulumi-hf:<token>`. The engine forgets a create

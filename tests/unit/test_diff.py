@@ -169,8 +169,18 @@ def test_an_omitted_namespace_is_no_change(provider: Any) -> None:
 def test_removing_a_declared_namespace_replaces_nothing(provider: Any) -> None:
     """The endpoint stays where it is; the outputs learn that the namespace is no longer declared."""
     news = {key: value for key, value in BASE.items() if key != "namespace"}
-    result = provider.diff(ID, dict(OUTPUTS), {**news, "__defaults": ["namespace"]})
+    olds = {**OUTPUTS, "__defaults_version": 2}
+    result = provider.diff(ID, olds, {**news, "__defaults": ["namespace"], "__defaults_version": 2})
     assert (result.changes, result.replaces) == (True, [])
+
+
+def test_state_of_a_release_without_the_namespace_mark_previews_no_change(provider: Any) -> None:
+    """State written by 0.1.0 has no `__defaults_version`: its `__defaults` never recorded an
+    undeclared namespace, so upgrading alone must not preview an update."""
+    news = {key: value for key, value in BASE.items() if key != "namespace"}
+    olds = {**OUTPUTS, "__defaults": ["name"]}
+    checked = {**news, "__defaults": ["name", "namespace"], "__defaults_version": 2}
+    assert provider.diff(ID, olds, checked).changes is False
 
 
 @pytest.mark.parametrize(
