@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+# The provider-server driver the benchmarks call over gRPC is test code, kept in tests/support.
+if str(REPO / "tests") not in sys.path:
+    sys.path.insert(0, str(REPO / "tests"))
 TOKEN = "hf_bench_token"
 NAMESPACE = "emulator-user"
 

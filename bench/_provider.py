@@ -14,7 +14,7 @@ from pulumi.runtime import rpc
 
 from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.provider import InferenceEndpointProvider
-from pulumi_huggingface.testing import ProviderServer, make_urn
+from support import ProviderServer, make_urn
 
 TYPE = "huggingface:index:InferenceEndpoint"
 

@@ -26,7 +26,7 @@ from _common import TOKEN, print_command
 from _provider import check_and_create, peak_rss_kib, provider_server
 
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import ProviderServer
+from support import ProviderServer
 
 STOCK_WORKERS = 4
 

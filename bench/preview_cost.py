@@ -27,7 +27,7 @@ from _common import TOKEN, print_command
 from _provider import inputs, provider_server, urn
 
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import ProviderServer
+from support import ProviderServer
 
 TEMPLATE = "preview-000"
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from wheels import PREVIOUS_RELEASE, install_release
+
 # Variables that would let a test reach the developer's account, cache or stack config, or change
 # how the provider polls (a test of the default cadence must see the default).
 _SCRUBBED = (
@@ -40,3 +42,9 @@ def clean_environ(
     monkeypatch.setenv("HF_HOME", str(home))
     assert "HF_TOKEN" not in os.environ
     yield
+
+
+@pytest.fixture(scope="session")
+def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The interpreter of a fresh virtualenv holding `PREVIOUS_RELEASE`, built from its commit."""
+    return install_release(PREVIOUS_RELEASE, tmp_path_factory.mktemp("previous-release"))

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 __all__ = ["InferenceEndpoint", "InferenceEndpointArgs"]
 
+# The release, in SemVer (see CHANGELOG.md); pyproject.toml reads it from here.
+__version__ = "0.1.0"
+
 _LAZY = {
     "InferenceEndpoint": "pulumi_huggingface.resource",
     "InferenceEndpointArgs": "pulumi_huggingface.resource",

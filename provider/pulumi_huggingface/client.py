@@ -36,7 +36,7 @@ from pulumi_huggingface.errors import (
     redact,
     url_path,
 )
-from pulumi_huggingface.readiness import DEFAULT_BUDGET_INTERVAL
+from pulumi_huggingface.settings import DEFAULT_POLL_INTERVAL
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -224,7 +224,7 @@ class EndpointsClient:
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[RetryEvent], None] | None = None,
         user_agent: str | None = None,
-        poll_interval: float = DEFAULT_BUDGET_INTERVAL,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Create a client.

@@ -59,10 +59,12 @@ from pulumi_huggingface.errors import (
     UnexpectedResponseError,
 )
 from pulumi_huggingface.schema import (
+    DEFAULTS_VERSION,
     FIELDS,
     FIELDS_BY_NAME,
     INTERNAL_CREATION_TOKEN,
     INTERNAL_DEFAULTS,
+    INTERNAL_DEFAULTS_VERSION,
     INTERNAL_RESOURCE_IDENTITY,
     INTERNAL_RESOURCE_NAME,
     Mutability,
@@ -97,10 +99,14 @@ _CONFLICT_GAP_SECONDS: Final = 1.0
 _NOT_TRANSITIONAL: Final = frozenset({"running", "paused", "scaledToZero", "failed", "updateFailed"})
 _INTERNAL_KEYS: Final = (
     INTERNAL_DEFAULTS,
+    INTERNAL_DEFAULTS_VERSION,
     INTERNAL_RESOURCE_NAME,
     INTERNAL_CREATION_TOKEN,
     INTERNAL_RESOURCE_IDENTITY,
 )
+# Inputs every checked declaration holds, declared or not (check fills them in, or create resolves
+# them), so whether the program declared them is not told by their presence.
+_FILLED_BY_CHECK: Final = frozenset({"name", "namespace", "desired_state"})
 # 16 bytes of randomness: no two resources ever share a token by chance.
 _TOKEN_BYTES: Final = 16
 _TOKEN: Final = re.compile(r"[0-9a-f]{16,64}")
@@ -272,13 +278,20 @@ def _is_unknown(value: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """Strip the provider server's secret wrappers, should any reach the provider."""
+    """Strip the provider server's secret wrappers, should any reach the provider, and give whole
+    numbers back their integer type.
+
+    The engine carries every number as a double: without this, messages and outputs would read
+    `scale_to_zero_timeout is 5.0` and `port: 8080.0`.
+    """
     if rpc.is_rpc_secret(value):
         return _plain(rpc.unwrap_rpc_secret(value))
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -634,7 +647,13 @@ class InferenceEndpointProvider(ResourceProvider):
 
     @staticmethod
     def _choose_name(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
-        defaulted = [key for key in _strings(inputs.get(INTERNAL_DEFAULTS)) if key != "name"]
+        defaulted = [
+            key for key in _strings(inputs.get(INTERNAL_DEFAULTS)) if key not in ("name", "namespace")
+        ]
+        if inputs.get("namespace") is None:
+            # Resolved at create (stack config, else the token's owner) and echoed in the outputs;
+            # recorded here so a refresh keeps it out of the inputs the program never declared.
+            defaulted.append("namespace")
         if inputs.get("name") is None:
             # Keep the name generated on an earlier run; a replacement re-checks without olds and
             # so gets a fresh suffix, letting the new endpoint exist beside the old one.
@@ -644,6 +663,7 @@ class InferenceEndpointProvider(ResourceProvider):
             inputs["name"] = previous or validation.autoname(resource_name)
             defaulted.append("name")
         inputs[INTERNAL_DEFAULTS] = sorted(defaulted)
+        inputs[INTERNAL_DEFAULTS_VERSION] = DEFAULTS_VERSION
 
     @staticmethod
     def _choose_token(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
@@ -682,11 +702,40 @@ class InferenceEndpointProvider(ResourceProvider):
                 self._sightings.record(identity, id_)
             changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
             if not changed:
-                return DiffResult(changes=False, replaces=[], delete_before_replace=False)
+                # Declaring or removing an input without changing what the endpoint holds (removing
+                # a keep-on-removal input, writing out a default) changes nothing on the API, but the
+                # outputs, which a refresh turns back into inputs, must echo what is declared: an
+                # update that sends no request. Otherwise a refresh would put back a removed input
+                # or drop a declared one.
+                return DiffResult(
+                    changes=self._declarations_differ(olds, news), replaces=[], delete_before_replace=False
+                )
             replaces = [name for name in changed if FIELDS_BY_NAME[name].mutability is Mutability.REPLACE]
             # Names are unique in a namespace: a replacement under the same name must delete first.
             same_identity = bool(replaces) and self._same_identity(id_, olds, news)
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=same_identity)
+
+    @staticmethod
+    def _declarations_differ(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """Whether the program declares an input the outputs do not echo, or the reverse.
+
+        The outputs echo each declared input and hold None for the others. The namespace is always
+        an output, so whether it was declared is the mark check leaves in `__defaults`. Outputs
+        written before the mark existed (no `__defaults_version`) cannot tell, so the namespace's
+        declaration counts as unchanged: an upgrade alone never previews an update.
+        """
+
+        def namespace_declared(props: Mapping[str, Any]) -> bool:
+            return "namespace" not in _strings(props.get(INTERNAL_DEFAULTS))
+
+        marked = olds.get(INTERNAL_DEFAULTS_VERSION) is not None
+        if marked and namespace_declared(olds) != namespace_declared(news):
+            return True
+        return any(
+            (news.get(field.name) is None) != (olds.get(field.name) is None)
+            for field in FIELDS
+            if field.name not in _FILLED_BY_CHECK
+        )
 
     @staticmethod
     def _same_identity(id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
@@ -1211,7 +1260,16 @@ class InferenceEndpointProvider(ResourceProvider):
         progress: Callable[[str], None],
     ) -> dict[str, Any]:
         self._info(f"huggingface: adopting existing endpoint {namespace}/{name} (adopt_existing=True)")
-        return self._converge(client, namespace, name, props, existing, deadline, progress)
+        return self._converge(
+            client,
+            namespace,
+            name,
+            props,
+            existing,
+            deadline,
+            progress,
+            send_unreadable=not props.get("secrets_already_set"),
+        )
 
     def _converge(
         self,
@@ -1224,12 +1282,15 @@ class InferenceEndpointProvider(ResourceProvider):
         progress: Callable[[str], None],
         *,
         retag: bool = False,
+        send_unreadable: bool = True,
     ) -> dict[str, Any]:
         """Bring an existing endpoint to the declared configuration with one PUT and to the declared
         operational state, and wait for it.
 
         With `retag`, the endpoint also gets this resource's hidden tags if it lacks them (an
         endpoint of this resource; an adopted one keeps its tags unless the program declares some).
+        Without `send_unreadable` (``secrets_already_set``), the declared secrets and registry
+        credentials are taken to be the endpoint's and are sent only with a change that needs them.
         """
         current = self._outputs(namespace, props, existing, applied=False)
         changed = schema.changed_fields(current, props, is_unknown=_is_unknown)
@@ -1262,7 +1323,9 @@ class InferenceEndpointProvider(ResourceProvider):
             )
         # Secrets and registry credentials cannot be read back, so whatever the program declares is sent.
         unreadable = [
-            f.name for f in FIELDS if f.readback is schema.Readback.NEVER and props.get(f.name) is not None
+            f.name
+            for f in FIELDS
+            if send_unreadable and f.readback is schema.Readback.NEVER and props.get(f.name) is not None
         ]
         payload = schema.update_payload([*changed, *unreadable], props)
         # The declared operational state is applied like the rest: adopting a paused endpoint
@@ -1381,7 +1444,12 @@ class InferenceEndpointProvider(ResourceProvider):
                 outs = self._live_outputs(namespace, endpoint, props)
             else:
                 outs = self._outputs(namespace, props, endpoint, applied=False, previous=props)
-            inputs = {field.name: outs[field.name] for field in FIELDS if outs.get(field.name) is not None}
+            undeclared = {"namespace"} & set(_strings(props.get(INTERNAL_DEFAULTS)))
+            inputs = {
+                field.name: outs[field.name]
+                for field in FIELDS
+                if outs.get(field.name) is not None and field.name not in undeclared
+            }
             inputs.update({key: props[key] for key in _INTERNAL_KEYS if key in props})
             return ReadResult(f"{namespace}/{name}", self._scrub_outputs(outs, scrub), inputs)
 
@@ -1392,7 +1460,7 @@ class InferenceEndpointProvider(ResourceProvider):
         olds, news = _plain(olds), _plain(news)
         with self._guard(olds, news) as scrub, contextlib.ExitStack() as stack:
             changed = schema.changed_fields(olds, news, is_unknown=_is_unknown)
-            payload = schema.update_payload(changed, news)
+            payload = schema.update_payload(changed, news, previous=olds)
             # Inputs applied by calls other than the PUT (desired_state: pause, resume, scale to zero).
             actions = [name for name in changed if FIELDS_BY_NAME[name].applied_by]
             if not payload and not actions:
@@ -1424,7 +1492,9 @@ class InferenceEndpointProvider(ResourceProvider):
                 updated_at=olds.get("updated_at"),
                 put=lambda body: self._put(client, namespace, name, body, deadline, progress),
             )
-            applied = "revision" in changed
+            # A branch or tag resolves anew when the revision or the repository changes: the commit
+            # the API now reports is its resolution, not drift.
+            applied = bool({"revision", "repository"} & set(changed))
             outs = self._outputs(namespace, news, settled, applied=applied, previous=olds)
             return UpdateResult(self._scrub_outputs(outs, scrub))
 

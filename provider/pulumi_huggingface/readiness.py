@@ -49,6 +49,7 @@ from pulumi_huggingface.errors import (
     TransportError,
     UnexpectedResponseError,
 )
+from pulumi_huggingface.settings import DEFAULT_POLL_INTERVAL
 
 __all__ = [
     "DEFAULT_BUDGET_INTERVAL",
@@ -62,7 +63,7 @@ __all__ = [
 ]
 
 #: huggingface_hub's ``InferenceEndpoint.wait(refresh_every=5)``: the pace whose cost we never exceed.
-DEFAULT_BUDGET_INTERVAL = 5.0
+DEFAULT_BUDGET_INTERVAL = DEFAULT_POLL_INTERVAL
 
 #: The fastest the poller ever polls at the default budget, however many waiters pay for it:
 #: readiness is then seen within half a second, and a namespace with hundreds of endpoints waiting

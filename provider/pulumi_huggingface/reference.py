@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from pulumi_huggingface.schema import FIELDS, OUTPUTS, Field, Mutability, Removal
+from pulumi_huggingface.schema import FIELDS, GROUPS, OUTPUTS, Field, Mutability, Removal
 
 __all__ = ["END_MARKER", "START_MARKER", "render_reference"]
 
@@ -35,6 +35,9 @@ def _change(field: Field) -> str:
         return "in place (provider only, no API call)"
     if field.applied_by:
         return "in place (its own API call, not the PUT)"
+    if field.group is not None:
+        partners = ", ".join(f"`{name}`" for name in GROUPS[field.group] if name != field.name)
+        return f"in place (sent with {partners})"
     return "in place"
 
 
@@ -58,7 +61,12 @@ def render_reference() -> str:
         "### `InferenceEndpoint` inputs",
         "",
         "On removal: *clear* empties the field on the endpoint, *keep* leaves the endpoint's value, "
-        "*default* returns to the default, *required* cannot be removed.",
+        "*default* returns to the default, *required* cannot be removed. Declaring or removing an "
+        "input without changing what the endpoint holds (removing a *keep* input, writing out a "
+        "default) is an update that sends no request, so that the state records what the program "
+        "declares. Inputs the API can only "
+        "change together form a group: a change to any member sends every member, a removed one as "
+        "its removal value.",
         "",
         "| Input | Type | API field | Change | On removal | Secret | Description |",
         "|---|---|---|---|---|---|---|",

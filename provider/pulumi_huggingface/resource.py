@@ -104,6 +104,7 @@ class InferenceEndpointArgs:
     private_link_region: pulumi.Input[str] | None = None
     desired_state: pulumi.Input[str] | None = None
     adopt_existing: pulumi.Input[bool] | None = None
+    secrets_already_set: pulumi.Input[bool] | None = None
     timeouts: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
 
 
@@ -196,6 +197,7 @@ class InferenceEndpoint(Resource, module="huggingface", name="InferenceEndpoint"
     private_link_region: pulumi.Output[str | None]
     desired_state: pulumi.Output[str | None]
     adopt_existing: pulumi.Output[bool | None]
+    secrets_already_set: pulumi.Output[bool | None]
     timeouts: pulumi.Output[dict[str, str] | None]
     url: pulumi.Output[str | None]
     """The URL to send inference requests to, once running."""

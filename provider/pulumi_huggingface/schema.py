@@ -29,9 +29,11 @@ __all__ = [
     "DESIRED_STATES",
     "FIELDS",
     "FIELDS_BY_NAME",
+    "GROUPS",
     "IDENTITY_TAG_PREFIX",
     "INTERNAL_CREATION_TOKEN",
     "INTERNAL_DEFAULTS",
+    "INTERNAL_DEFAULTS_VERSION",
     "INTERNAL_RESOURCE_IDENTITY",
     "INTERNAL_RESOURCE_NAME",
     "OUTPUTS",
@@ -66,6 +68,12 @@ __all__ = [
 # inputs check filled in (the autoname), so a later run keeps them; `__resource_name` carries the
 # Pulumi resource name, which the engine never hands to a dynamic provider. Neither counts in a diff.
 INTERNAL_DEFAULTS: Final = "__defaults"
+# Check writes this beside `__defaults` since `__defaults` also records an undeclared namespace.
+# State written before (release 0.1.0) lacks it: there `__defaults` says nothing about the
+# namespace, so the first diff after an upgrade takes the namespace's declaration as unchanged
+# instead of previewing an update that sends nothing.
+INTERNAL_DEFAULTS_VERSION: Final = "__defaults_version"
+DEFAULTS_VERSION: Final = 2
 INTERNAL_RESOURCE_NAME: Final = "__resource_name"
 # A random token check chooses once per resource (kept from the previous inputs, like the autoname)
 # and create writes onto the endpoint as the tag `pulumi-hf:<token>`. The engine forgets a create
@@ -267,8 +275,8 @@ class Field:
         readback: How far the live endpoint tells the current value.
         compare_when_absent: An absent input is compared with the live value as its default, so
             drift away from the default shows.
-        group: The name of a composite API value built from several inputs (``"image"``,
-            ``"measure"``): a change to any member sends the whole value.
+        group: The name of the inputs the API can only change together (see `GROUPS`): a change
+            to any member sends every member.
         choices: The accepted values, if the API takes an enumeration.
         minimum: The smallest accepted number.
         maximum: The largest accepted number.
@@ -312,6 +320,10 @@ _NAME_REASON = "the name is the endpoint's key in the API's URL"
 _NAMESPACE_REASON = "the namespace is part of the endpoint's URL"
 _PROVIDER_REASON = "the API cannot move an endpoint to another cloud or region"
 _PRIVATE_LINK_REASON = "the API sets PrivateLink only when it creates an endpoint"
+# [D] 2023 docs: "There is no ability to update from one instance type to another (CPU to GPU or
+# vice versa)"; the emulator refuses it by default. Declared in place, a preview would promise an
+# update that the API then refuses.
+_ACCELERATOR_REASON = "the API refuses to switch an endpoint between CPU and GPU"
 
 # The table. Order is the order of huggingface_hub's `create_inference_endpoint`, then the
 # provider's own inputs; the reference renders it in this order.
@@ -374,9 +386,10 @@ FIELDS: Final[tuple[Field, ...]] = (
         "accelerator",
         "compute.accelerator",
         Kind.STRING,
-        Mutability.IN_PLACE,
+        Mutability.REPLACE,
         Removal.REQUIRED,
-        "The accelerator: `cpu`, `gpu` or `neuron` (the API may refuse a switch between CPU and GPU).",
+        "The accelerator: `cpu`, `gpu` or `neuron`.",
+        replace_reason=_ACCELERATOR_REASON,
         choices=("cpu", "gpu", "neuron"),
     ),
     Field(
@@ -423,6 +436,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         default=1,
         minimum=0,
         compare_when_absent=True,
+        group="scaling",
     ),
     Field(
         "max_replica",
@@ -442,9 +456,11 @@ FIELDS: Final[tuple[Field, ...]] = (
         Mutability.IN_PLACE,
         Removal.CLEAR,
         "Minutes without requests before the endpoint scales to zero (15 to 2880); needs "
-        "`min_replica` 0. Without it the API uses its own default (15).",
+        "`min_replica=0` declared (check refuses it beside the default, 1). Without it, an endpoint "
+        "with `min_replica` 0 gets the API's own default (15).",
         minimum=15,
         maximum=2880,
+        group="scaling",
     ),
     Field(
         "scaling_metric",
@@ -486,7 +502,9 @@ FIELDS: Final[tuple[Field, ...]] = (
         Mutability.IN_PLACE,
         Removal.DEFAULT,
         'The container image: keyed by variant (`{"vLLM": {"url": ..., "port": ...}}`) or a flat custom '
-        'container (`{"url": ..., "port": ..., "healthRoute": ...}`). Defaults to the managed image.',
+        'container (`{"url": ..., "port": ..., "healthRoute": ...}`). Defaults to the managed image. '
+        "Registry credentials go in `container_registry_username` and `container_registry_password`, "
+        "never in here (stored in plain text).",
         group="image",
         matches=_same_image,
     ),
@@ -573,6 +591,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         Mutability.IN_PLACE,
         Removal.CLEAR,
         "A custom domain to serve the endpoint on.",
+        group="route",
     ),
     Field(
         "path",
@@ -581,6 +600,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         Mutability.IN_PLACE,
         Removal.CLEAR,
         "A custom path to serve the model on; starts with `/`.",
+        group="route",
     ),
     Field(
         "cache_http_responses",
@@ -642,6 +662,17 @@ FIELDS: Final[tuple[Field, ...]] = (
         default=False,
     ),
     Field(
+        "secrets_already_set",
+        None,
+        Kind.BOOLEAN,
+        Mutability.PROVIDER,
+        Removal.DEFAULT,
+        "With `adopt_existing`: the endpoint already holds the declared `secrets` and registry "
+        "credentials, so adopting it does not send them (the API cannot read them back to compare). "
+        "Defaults to false: adoption sends them.",
+        default=False,
+    ),
+    Field(
         "timeouts",
         None,
         Kind.OBJECT,
@@ -692,9 +723,21 @@ OUTPUTS: Final[tuple[OutputField, ...]] = (
     OutputField("health_route", "healthRoute", Kind.STRING, "The route the API probes for health."),
 )
 
-# Groups: composite API values built from several inputs. A change to any member sends the whole
-# value, because the API replaces `model.image` whole and `measure` is a one-key map.
+# Groups: inputs the API can only change together. A change to any member sends every member.
+# * image and measure are composite values built from several inputs, at one API path: the API
+#   replaces `model.image` whole, and `measure` is a one-key map of the metric to its threshold.
+# * scaling: the API refuses `minReplica` >= 1 beside a stored `scaleToZeroTimeout`, including one
+#   it chose itself for `minReplica` 0, and the reference does not know whether raising `minReplica`
+#   clears it. So both go out: the timeout as declared, or null (cleared; the API's default again
+#   when `minReplica` is 0).
+# * route: whether the API merges `route` on PUT or replaces it whole is unknown (reference §4.1);
+#   sent whole, with a removed key as null, it means the same under either, where `domain` alone
+#   would erase `path` under the second.
 _GROUP_PATHS: Final[Mapping[str, str]] = {"image": "model.image", "measure": "compute.scaling.measure"}
+GROUPS: Final[Mapping[str, tuple[str, ...]]] = {
+    group: tuple(field.name for field in FIELDS if field.group == group)
+    for group in dict.fromkeys(field.group for field in FIELDS if field.group is not None)
+}
 
 
 def is_internal(key: str) -> bool:
@@ -839,7 +882,7 @@ def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
     for field in FIELDS:
         if field.api_path is None:
             continue
-        if field.group is not None:
+        if field.group is not None and field.group in _GROUP_PATHS:
             groups.add(field.group)
             continue
         value = inputs.get(field.name)
@@ -859,17 +902,21 @@ def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return whole
 
 
-def update_payload(changed: Iterable[str], inputs: Mapping[str, Any]) -> dict[str, Any]:
+def update_payload(
+    changed: Iterable[str], inputs: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Build the body of ``PUT /endpoint/{namespace}/{name}`` carrying only what changed.
 
     The API merges a PUT key by key, so an absent key keeps its value. A removed input is sent as
-    its default or empty value (a null clears a scalar); a change to any member of the image, the
-    scaling measure or the route sends that value whole.
+    its default or empty value (a null clears a scalar); a change to any member of a group (see
+    `GROUPS`) sends every member.
 
     Args:
         changed: Names of the inputs that changed (see `changed_fields`); provider-only and
             replace-only inputs are ignored.
         inputs: The new checked inputs.
+        previous: The previous outputs. A removed `scaling_metric` keeps the endpoint's metric,
+            so a threshold removed with it returns to that metric's default.
 
     Returns:
         The JSON body; empty when nothing the API holds changed.
@@ -885,15 +932,17 @@ def update_payload(changed: Iterable[str], inputs: Mapping[str, Any]) -> dict[st
             continue
         _set_path(payload, field.api_path, effective(field, inputs.get(name)))
     for group in sorted(groups):
-        value = _encode_group(group, inputs)
+        if group not in _GROUP_PATHS:
+            for member in GROUPS[group]:
+                field = FIELDS_BY_NAME[member]
+                _set_path(payload, str(field.api_path), effective(field, inputs.get(member)))
+            continue
+        values = inputs
+        if group == "measure" and inputs.get("scaling_metric") is None and previous:
+            values = {**inputs, "scaling_metric": previous.get("scaling_metric")}
+        value = _encode_group(group, values)
         if value is not None:
             _set_path(payload, _GROUP_PATHS[group], value)
-    if "route" in payload:
-        # Whether the API merges `route` on PUT or replaces it whole is unknown (reference §4.1):
-        # sent whole, with a removed key as null, it means the same under either.
-        payload["route"] = {
-            key: effective(FIELDS_BY_NAME[key], inputs.get(key)) for key in ("domain", "path")
-        }
     if "tags" in payload:
         # The API replaces `tags` whole: without this, changing the user's tags would erase the
         # hidden tags, and with them the provider's proof that the endpoint is this resource's.
@@ -975,7 +1024,7 @@ def live_inputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
     """
     values: dict[str, Any] = {}
     for field in FIELDS:
-        if field.api_path is None or field.group is not None:
+        if field.api_path is None or field.group in _GROUP_PATHS:
             values[field.name] = None
         else:
             values[field.name] = _get_path(endpoint, field.api_path)

@@ -21,7 +21,6 @@ from typing import Any
 
 from pulumi_huggingface._urls import DEFAULT_API_URL, DEFAULT_HUB_URL, validate_base_url
 from pulumi_huggingface.errors import ConfigurationError
-from pulumi_huggingface.readiness import DEFAULT_BUDGET_INTERVAL
 
 __all__ = [
     "CONFIG_API_URL",
@@ -61,8 +60,8 @@ ENV_HUB_URL = "HF_ENDPOINT"
 ENV_POLL_INTERVAL = "HF_ENDPOINTS_POLL_INTERVAL"
 
 #: huggingface_hub's ``InferenceEndpoint.wait(refresh_every=5)``: the real API is never polled harder
-#: than its own client polls it unless the user says so.
-DEFAULT_POLL_INTERVAL = DEFAULT_BUDGET_INTERVAL
+#: than its own client polls it unless the user says so (the poller's budget is set by it too).
+DEFAULT_POLL_INTERVAL = 5.0
 #: Below this, even a local emulator gains nothing (its answers take milliseconds, a provider call
 #: hundreds of them) and a typo such as 0.001 would make the poller spin.
 MIN_POLL_INTERVAL = 0.1

@@ -298,6 +298,18 @@ def _check_image(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) ->
     variant, spec = next(iter(value.items()))
     if not is_unknown(spec) and not isinstance(spec, Mapping):
         return [Problem("custom_image", f"custom_image variant {variant!r} must map to a dict of settings.")]
+    if isinstance(spec, Mapping) and "credentials" in spec:
+        # custom_image is stored in plain text, and the API reads credentials back redacted, so
+        # they would also show as a change on every preview.
+        return [
+            Problem(
+                "custom_image",
+                f"custom_image[{variant!r}] must not carry credentials: custom_image is stored in plain "
+                "text. Set container_registry_username and container_registry_password instead (the "
+                "password is kept secret); they apply to a custom container, "
+                "{'url': ..., 'port': ...} or {'custom': {'url': ..., 'port': ...}}.",
+            )
+        ]
     if variant != "huggingface" and isinstance(spec, Mapping) and "url" not in spec:
         return [
             Problem("custom_image", f"custom_image variant {variant!r} needs a 'url' (the image to run).")
@@ -348,28 +360,24 @@ _SPECIAL: Final[Mapping[str, Callable[[Any, Callable[[Any], bool]], list[Problem
 def _check_relations(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     min_replica, max_replica = known("min_replica"), known("max_replica")
+    # max_replica defaults to 1: min_replica 2 alone is as refused by the API as beside max_replica 1.
+    max_declared = inputs.get("max_replica") is not None
+    if not max_declared:
+        max_replica = FIELDS_BY_NAME["max_replica"].default
     if (
         isinstance(min_replica, (int, float))
         and isinstance(max_replica, (int, float))
         and min_replica > max_replica
     ):
+        shown = f"{max_replica!r}" + ("" if max_declared else " (the default)")
         problems.append(
             Problem(
                 "min_replica",
-                f"min_replica {min_replica!r} is above max_replica {max_replica!r}; lower min_replica or "
+                f"min_replica {min_replica!r} is above max_replica {shown}; lower min_replica or "
                 "raise max_replica.",
             )
         )
-    timeout = known("scale_to_zero_timeout")
-    if timeout is not None and isinstance(min_replica, (int, float)) and min_replica > 0:
-        problems.append(
-            Problem(
-                "scale_to_zero_timeout",
-                f"scale_to_zero_timeout {timeout!r} can never take effect because min_replica is "
-                f"{min_replica!r}: set min_replica to 0 to let the endpoint scale to zero, or remove "
-                "scale_to_zero_timeout.",
-            )
-        )
+    problems.extend(_check_timeout(known, inputs))
     problems.extend(_check_desired_state(known, inputs))
     if inputs.get("scaling_threshold") is not None and inputs.get("scaling_metric") is None:
         problems.append(
@@ -438,6 +446,26 @@ def _has_non_finite(value: Any, depth: int = 0) -> bool:
     if isinstance(value, (list, tuple)):
         return any(_has_non_finite(item, depth + 1) for item in value)
     return False
+
+
+def _check_timeout(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:
+    # The API refuses a timeout unless minReplica is 0, and min_replica defaults to 1: a timeout
+    # declared alone would pass the preview and fail at `up`.
+    timeout = known("scale_to_zero_timeout")
+    declared = inputs.get("min_replica")
+    min_replica = FIELDS_BY_NAME["min_replica"].default if declared is None else known("min_replica")
+    if not isinstance(timeout, (int, float)) or not isinstance(min_replica, (int, float)) or min_replica < 1:
+        return []
+    shown = f"{min_replica:g}" + (" (the default)" if declared is None else "")
+    return [
+        Problem(
+            "scale_to_zero_timeout",
+            f"scale_to_zero_timeout {timeout:g} needs min_replica 0, but min_replica is {shown}: the API "
+            "scales an endpoint to zero only when min_replica is 0. Set min_replica=0 to let it scale "
+            "to zero after that many idle minutes, or remove scale_to_zero_timeout to keep replicas "
+            "running.",
+        )
+    ]
 
 
 def _check_desired_state(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:

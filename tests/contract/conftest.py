@@ -16,7 +16,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import ProviderServer
+from support import ProviderServer
 
 CONTRACT_DIR = Path(__file__).resolve().parent
 

@@ -27,7 +27,7 @@ from pulumi.runtime import rpc
 
 from pulumi_huggingface import InferenceEndpoint
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import (
+from support import (
     CheckResponse,
     CreateResponse,
     Deployment,

@@ -24,7 +24,7 @@ from endpoint_stack import BASE_INPUTS, NAMESPACE, SECRET_KEYS, TOKEN, stack_con
 from conftest import provider_input
 from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.provider import InferenceEndpointProvider
-from pulumi_huggingface.testing import ProviderServer, make_urn
+from support import ProviderServer, make_urn
 
 pytestmark = pytest.mark.contract
 

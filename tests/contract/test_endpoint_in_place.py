@@ -35,7 +35,7 @@ from endpoint_stack import (
 from pulumi_huggingface import InferenceEndpoint
 from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.schema import FIELDS, Mutability, identity_tags, is_reserved_tag, owner_tags
-from pulumi_huggingface.testing import Deployment, DeploymentError, Plan, ResourceState, StepOp
+from support import Deployment, DeploymentError, Plan, ResourceState, StepOp
 
 pytestmark = pytest.mark.contract
 
@@ -102,15 +102,6 @@ CASES: list[Case] = [
     Case("task", {}, "sentiment-analysis", got("model", "task")),
     # The API reads a revision back as the commit it resolves to; what it was asked for is stored.
     Case("revision", {"revision": "main"}, "v2.0", stored("model", "revision")),
-    # No catalogue offers one instance type on two accelerators: the switch carries its instance type
-    # (and needs the emulator's `accelerator_switch="allow"`, set for this module).
-    Case(
-        "accelerator",
-        {"instance_size": "x1"},
-        "gpu",
-        got("compute", "accelerator"),
-        also={"instance_type": "nvidia-t4"},
-    ),
     Case("instance_size", {}, "x4", got("compute", "instanceSize")),
     Case("instance_type", {}, "intel-icl", got("compute", "instanceType")),
     Case(
@@ -208,7 +199,7 @@ class Matrix:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorServer]:
-    with start_emulator(accelerator_switch="allow") as server:
+    with start_emulator() as server:
         yield server
 
 

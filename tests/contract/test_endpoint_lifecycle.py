@@ -31,7 +31,7 @@ from pulumi.runtime import rpc
 
 from pulumi_huggingface import InferenceEndpoint
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import Deployment, StepOp
+from support import Deployment, StepOp
 
 pytestmark = pytest.mark.contract
 

@@ -12,7 +12,7 @@ import pytest
 import toy_providers
 
 from conftest import start_toy_server
-from pulumi_huggingface.testing import Deployment, DeploymentError, ProviderServer, StepOp, run_program
+from support import Deployment, DeploymentError, ProviderServer, StepOp, run_program
 
 pytestmark = pytest.mark.contract
 

@@ -24,7 +24,7 @@ from endpoint_stack import (
 )
 
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import Deployment, StepOp, run_program
+from support import Deployment, StepOp, run_program
 
 pytestmark = pytest.mark.contract
 

@@ -45,7 +45,7 @@ from endpoint_stack import (
 
 from pulumi_huggingface import InferenceEndpoint
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import (
+from support import (
     Deployment,
     DeploymentError,
     RegisteredResource,

@@ -33,7 +33,7 @@ from endpoint_stack import (
 )
 
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import Deployment, DeploymentError, StepOp
+from support import Deployment, DeploymentError, StepOp
 
 pytestmark = pytest.mark.contract
 

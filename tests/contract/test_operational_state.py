@@ -20,7 +20,7 @@ from endpoint_stack import POLL_INTERVAL
 
 from pulumi_huggingface import InferenceEndpoint
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import Deployment, DeploymentError, ProviderServer, StepOp, run_program
+from support import Deployment, DeploymentError, ProviderServer, StepOp, run_program
 
 pytestmark = pytest.mark.contract
 

@@ -11,7 +11,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from pulumi_huggingface.testing import ProviderServer, run_program
+from support import ProviderServer, run_program
 
 pytestmark = pytest.mark.contract
 

@@ -19,7 +19,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from conftest import CONTRACT_DIR, provider_input, start_toy_server
-from pulumi_huggingface.testing import (
+from support import (
     CheckFailure,
     DiffResponse,
     ProviderCallError,

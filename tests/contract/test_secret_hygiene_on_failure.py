@@ -26,7 +26,7 @@ from endpoint_stack import (
 )
 
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import Deployment, DeploymentError, ProviderServer
+from support import Deployment, DeploymentError, ProviderServer
 
 pytestmark = pytest.mark.contract
 

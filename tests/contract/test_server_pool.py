@@ -15,7 +15,7 @@ import toy_providers
 from conftest import provider_input, start_toy_server
 from pulumi_huggingface import _server
 from pulumi_huggingface._server import PoolState, widen_server_pool
-from pulumi_huggingface.testing import ProviderServer, make_urn
+from support import ProviderServer, make_urn
 
 pytestmark = pytest.mark.contract
 

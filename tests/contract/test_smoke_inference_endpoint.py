@@ -19,7 +19,7 @@ from pulumi.runtime import rpc
 
 from pulumi_huggingface import InferenceEndpoint
 from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import Deployment, ProviderServer, StepOp, run_program
+from support import Deployment, ProviderServer, StepOp, run_program
 
 pytestmark = pytest.mark.contract
 

@@ -32,7 +32,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
         "timeout-with-min-replica",
         {"min_replica": 1, "scale_to_zero_timeout": 30},
         "scale_to_zero_timeout",
-        "can never take effect",
+        "needs min_replica 0, but min_replica is 1",
     ),
     (
         "min-above-max",
@@ -183,22 +183,22 @@ class TestAutonaming:
         name = result.inputs["name"]
         assert re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", name) and len(name) <= 32
         assert name.startswith("my-fancy-endpoint-for-th-")
-        assert result.inputs["__defaults"] == ["name"]
+        assert result.inputs["__defaults"] == ["name", "namespace"]
 
     def test_generated_name_is_kept_on_later_runs(self) -> None:
         provider, _, _ = make_provider(FakeApi())
         first = provider.check({}, base_inputs()).inputs
         second = provider.check(first, base_inputs(max_replica=2)).inputs
         assert second["name"] == first["name"]
-        assert second["__defaults"] == ["name"]
+        assert second["__defaults"] == ["name", "namespace"]
 
     def test_an_explicit_name_later_removed_gets_a_fresh_autoname(self) -> None:
         provider, _, _ = make_provider(FakeApi())
         first = provider.check({}, base_inputs(name="chat")).inputs
-        assert first["__defaults"] == []
+        assert first["__defaults"] == ["namespace"]
         second = provider.check(first, base_inputs()).inputs
         assert second["name"] != "chat" and second["name"].startswith("quickstart-")
-        assert second["__defaults"] == ["name"]
+        assert second["__defaults"] == ["name", "namespace"]
 
     def test_a_replacement_checked_without_olds_gets_a_new_suffix(self) -> None:
         """The engine re-checks a replacement without olds, so the new endpoint can exist beside the old."""

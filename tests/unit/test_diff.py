@@ -12,6 +12,7 @@ import pytest
 from provider_fakes import FakeApi, make_provider
 from pulumi.output import Unknown
 
+from pulumi_huggingface import schema
 from pulumi_huggingface.schema import FIELDS
 
 IN_PLACE = "in place"
@@ -51,6 +52,7 @@ BASE: dict[str, Any] = {
     "private_link_region": "us-east-1",
     "desired_state": "running",
     "adopt_existing": False,
+    "secrets_already_set": False,
     "timeouts": {"create": "30m"},
 }
 OUTPUTS = {
@@ -70,7 +72,8 @@ CASES: list[tuple[str, Any, str]] = [
     ("framework", "custom", IN_PLACE),
     ("task", "text-classification", IN_PLACE),
     ("revision", "v2.0", IN_PLACE),
-    ("accelerator", "gpu", IN_PLACE),
+    # [D] the API refuses a CPU<->GPU switch in place.
+    ("accelerator", "gpu", REPLACE),
     ("instance_size", "x4", IN_PLACE),
     ("instance_type", "intel-spr", IN_PLACE),
     ("vendor", "gcp", REPLACE),
@@ -96,6 +99,7 @@ CASES: list[tuple[str, Any, str]] = [
     ("private_link_region", "eu-west-1", REPLACE),
     ("desired_state", "paused", IN_PLACE),
     ("adopt_existing", True, IN_PLACE),
+    ("secrets_already_set", True, IN_PLACE),
     ("timeouts", {"create": "1h"}, IN_PLACE),
 ]
 
@@ -143,12 +147,40 @@ def test_unknown_nested_inside_a_map_counts_as_a_change(provider: Any) -> None:
     assert (result.changes, result.replaces) == (True, [])
 
 
-@pytest.mark.parametrize("name", ["namespace", "task", "scaling_metric"])
-def test_removing_a_keep_input_is_no_change(provider: Any, name: str) -> None:
-    """Removing an input whose removal keeps the server's value changes nothing (an omitted namespace
-    in particular never causes a diff)."""
+@pytest.mark.parametrize("name", ["task", "scaling_metric"])
+def test_removing_a_keep_input_replaces_nothing_and_updates_only_the_outputs(
+    provider: Any, name: str
+) -> None:
+    """Removing an input whose removal keeps the server's value is an update that sends no request
+    (tests/unit/test_field_convergence.py): the outputs stop echoing the input, so that a refresh
+    does not write it back into the inputs."""
     news = {key: value for key, value in BASE.items() if key != name}
-    assert provider.diff(ID, dict(OUTPUTS), news).changes is False
+    result = provider.diff(ID, dict(OUTPUTS), news)
+    assert (result.changes, result.replaces) == (True, [])
+
+
+def test_an_omitted_namespace_is_no_change(provider: Any) -> None:
+    """An omitted namespace, resolved at create and marked by check, never causes a diff."""
+    news = {key: value for key, value in BASE.items() if key != "namespace"}
+    olds = {**OUTPUTS, "__defaults": ["namespace"]}
+    assert provider.diff(ID, olds, {**news, "__defaults": ["namespace"]}).changes is False
+
+
+def test_removing_a_declared_namespace_replaces_nothing(provider: Any) -> None:
+    """The endpoint stays where it is; the outputs learn that the namespace is no longer declared."""
+    news = {key: value for key, value in BASE.items() if key != "namespace"}
+    olds = {**OUTPUTS, "__defaults_version": 2}
+    result = provider.diff(ID, olds, {**news, "__defaults": ["namespace"], "__defaults_version": 2})
+    assert (result.changes, result.replaces) == (True, [])
+
+
+def test_state_of_a_release_without_the_namespace_mark_previews_no_change(provider: Any) -> None:
+    """State written by 0.1.0 has no `__defaults_version`: its `__defaults` never recorded an
+    undeclared namespace, so upgrading alone must not preview an update."""
+    news = {key: value for key, value in BASE.items() if key != "namespace"}
+    olds = {**OUTPUTS, "__defaults": ["name"]}
+    checked = {**news, "__defaults": ["name", "namespace"], "__defaults_version": 2}
+    assert provider.diff(ID, olds, checked).changes is False
 
 
 @pytest.mark.parametrize(
@@ -161,13 +193,17 @@ def test_removing_a_clear_input_is_an_in_place_change(provider: Any, name: str) 
     assert (result.changes, result.replaces) == (True, [])
 
 
-def test_removing_an_input_already_at_its_default_is_no_change(provider: Any) -> None:
-    """min_replica 1 is the default, so removing an explicit 1 changes nothing; an empty env likewise."""
-    olds = {**OUTPUTS, "min_replica": 1, "env": {}}
-    news = {
-        key: value for key, value in {**BASE, "min_replica": 1}.items() if key not in ("min_replica", "env")
-    }
-    assert provider.diff(ID, olds, news).changes is False
+@pytest.mark.parametrize(("name", "value"), [("min_replica", 1), ("env", {})])
+def test_removing_an_input_already_at_its_default_is_an_update_without_a_request(
+    provider: Any, name: str, value: Any
+) -> None:
+    """min_replica 1 is the default, so removing an explicit 1 sends nothing (an empty env likewise);
+    but the outputs must stop echoing it, or a refresh writes it back into the inputs."""
+    olds = {**OUTPUTS, name: value}
+    news = {key: item for key, item in BASE.items() if key != name}
+    result = provider.diff(ID, olds, news)
+    assert (result.changes, result.replaces) == (True, [])
+    assert schema.update_payload(schema.changed_fields(olds, news, is_unknown=lambda _: False), news) == {}
 
 
 def test_explicit_namespace_equal_to_the_resolved_one_is_no_change(provider: Any) -> None:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from provider_fakes import FakeApi, make_provider
 
-from pulumi_huggingface.testing import run_program
+from support import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -86,3 +86,14 @@ def test_root_project_runs_the_quickstart() -> None:
     assert project["name"] == "pulumi-huggingface"
     assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": ".venv"}}
     assert project["main"] == "examples/quickstart/"
+
+
+def test_a_program_folder_given_relative_to_the_current_directory_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)
+
+    (resource,) = run_program("examples/quickstart")
+
+    assert resource.type == TYPE_TOKEN and resource.inputs["scale_to_zero_timeout"] == 15
+    assert Path.cwd() == ROOT

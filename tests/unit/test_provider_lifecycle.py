@@ -247,6 +247,46 @@ class TestCreate:
         assert outs["max_replica"] == 2 and outs["state"] == "running"
         assert provider.diff(id_, outs, inputs).changes is False
 
+    @pytest.mark.parametrize(
+        ("already_set", "sent"),
+        [(False, {"API_KEY": "sk-1"}), (True, None)],
+        ids=["secrets-sent", "secrets-already-set"],
+    )
+    def test_adoption_sends_unreadable_values_unless_already_set(
+        self, api: FakeApi, provider: InferenceEndpointProvider, already_set: bool, sent: Any
+    ) -> None:
+        """Secrets cannot be read back: adoption sends them, unless the program says the endpoint has them.
+
+        Either way they are recorded as declared, and a later change of them is sent as usual.
+        """
+        api.seed("chat")
+        id_, inputs, outs = create(
+            provider,
+            name="chat",
+            adopt_existing=True,
+            secrets_already_set=already_set,
+            secrets={"API_KEY": "sk-1"},
+            min_replica=1,
+            scale_to_zero_timeout=None,
+        )
+        [put] = api.calls_of("PUT")
+        assert put.body["model"].get("secrets") == sent
+        assert outs["secrets"] == {"API_KEY": "sk-1"}
+        assert provider.diff(id_, outs, inputs).changes is False
+        changed = checked(
+            provider,
+            outs,
+            name="chat",
+            adopt_existing=True,
+            secrets_already_set=already_set,
+            secrets={"API_KEY": "sk-2"},
+            min_replica=1,
+            scale_to_zero_timeout=None,
+        )
+        assert provider.diff(id_, outs, changed).changes is True
+        provider.update(id_, outs, changed)
+        assert api.calls_of("PUT")[-1].body == {"model": {"secrets": {"API_KEY": "sk-2"}}}
+
     def test_adopt_existing_refuses_an_endpoint_in_another_region(
         self, api: FakeApi, provider: InferenceEndpointProvider
     ) -> None:
@@ -263,11 +303,11 @@ class TestCreate:
 
 
 class TestUpdate:
-    def test_scale_to_zero_timeout_change_sends_exactly_that_field(
+    def test_scale_to_zero_timeout_change_sends_exactly_the_scaling_group(
         self, api: FakeApi, provider: InferenceEndpointProvider
     ) -> None:
-        """15 → 30 minutes is one PUT of exactly {"compute": {"scaling": {"scaleToZeroTimeout": 30}}};
-        the id and url stay."""
+        """15 → 30 minutes is one PUT of exactly the timeout and its partner min_replica (the API
+        refuses one without the other); the id and url stay."""
         id_, inputs, outs = create(provider, name="chat")
         news = checked(provider, inputs, name="chat", scale_to_zero_timeout=30)
         diff = provider.diff(id_, outs, news)
@@ -275,7 +315,7 @@ class TestUpdate:
         result = provider.update(id_, outs, news)
         [put] = api.calls_of("PUT")
         assert put.path == f"/v2/endpoint/{NAMESPACE}/chat"
-        assert put.body == {"compute": {"scaling": {"scaleToZeroTimeout": 30}}}
+        assert put.body == {"compute": {"scaling": {"minReplica": 0, "scaleToZeroTimeout": 30}}}
         assert result.outs is not None
         assert result.outs["scale_to_zero_timeout"] == 30
         assert result.outs["url"] == outs["url"] and result.outs["name"] == "chat"
@@ -399,7 +439,8 @@ class TestRead:
         assert result.outs["revision"] == "main"
         assert result.outs["secrets"] == {"API_KEY": "secret-value"}
         assert result.outs["container_registry_password"] == "registry-password"
-        assert result.inputs["__defaults"] == []
+        assert result.inputs["__defaults"] == ["namespace"]
+        assert "namespace" not in result.inputs
         assert provider.diff(id_, result.outs, inputs).changes is False
 
     def test_a_revision_moved_outside_pulumi_shows_drift(

@@ -34,7 +34,10 @@ def test_reference_states_mutability_and_reason_for_replace_only_inputs() -> Non
     """A replace-only input's row says it replaces and why; an in-place input's row says in place."""
     rows = {line.split("`")[1]: line for line in render_reference().splitlines() if line.startswith("| `")}
     assert "replaces (the API cannot move an endpoint to another cloud or region)" in rows["region"]
-    assert "| in place |" in rows["scale_to_zero_timeout"]
+    assert "| in place |" in rows["max_replica"]
+    assert "| in place (sent with `min_replica`) |" in rows["scale_to_zero_timeout"]
+    assert "| in place (sent with `domain`) |" in rows["path"]
+    assert "replaces (the API refuses to switch an endpoint between CPU and GPU)" in rows["accelerator"]
     assert "provider only" in rows["timeouts"]
     assert "| yes |" in rows["secrets"] and "| no |" in rows["env"]
 

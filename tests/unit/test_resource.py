@@ -20,7 +20,7 @@ from pulumi_huggingface import InferenceEndpoint, InferenceEndpointArgs
 from pulumi_huggingface.provider import InferenceEndpointProvider
 from pulumi_huggingface.resource import resource_identity
 from pulumi_huggingface.schema import FIELDS, OUTPUTS
-from pulumi_huggingface.testing import run_program
+from support import run_program
 
 TYPE_TOKEN = "pulumi-python:dynamic/huggingface:InferenceEndpoint"
 ARGS: dict[str, Any] = {

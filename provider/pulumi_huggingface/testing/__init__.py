@@ -1,56 +1,31 @@
-"""Test Pulumi programs and dynamic providers without the Pulumi CLI or a Hugging Face account.
+"""Test Pulumi programs that declare Inference Endpoints under the real Pulumi CLI, without an account.
 
-* `ProviderServer` starts the SDK's own dynamic provider server (`python -m pulumi.dynamic`), the
-  process `pulumi up` runs, and calls it over gRPC the way the engine does.
-* `run_program` runs a Pulumi program under the SDK's mocks and returns each resource's inputs as
-  the engine receives them, secret markers included.
-* `Deployment` walks those resources through Pulumi's step logic (preview, up, refresh, destroy)
-  against a `ProviderServer`, keeping state between runs; `Plan.render()` prints a plan as
-  `pulumi preview --diff` does.
+`open_stack` runs an inline program or a program folder as a stack with a local file backend in a
+temporary folder, pointed at the emulator (`pulumi_huggingface.emulator`); `up`, `preview`,
+`refresh` and `destroy` return the engine's own results (`pulumi.automation`). The pytest fixtures
+`hf_emulator` and `pulumi_stack` are in `pulumi_huggingface.testing.fixtures`
+(`pytest_plugins = ["pulumi_huggingface.testing.fixtures"]`).
+
+Install with the `testing` extra (`pip install 'pulumi-huggingface[testing]'`); the Pulumi CLI must be
+beside the interpreter or on PATH.
 """
 
-from pulumi_huggingface.testing.engine import (
-    Deployment,
-    DeploymentError,
-    Plan,
-    RefreshResult,
-    ResourceState,
-    Step,
-    StepOp,
+from pulumi_huggingface.testing.stack import (
+    DEFAULT_POLL_INTERVAL,
+    EmulatedStack,
+    Emulator,
+    PulumiNotFoundError,
+    emulator_config,
+    find_pulumi,
+    open_stack,
 )
-from pulumi_huggingface.testing.program import EchoMocks, RegisteredResource, run_program
-from pulumi_huggingface.testing.provider_server import (
-    CheckFailure,
-    CheckResponse,
-    CreateResponse,
-    DiffResponse,
-    ProviderCallError,
-    ProviderServer,
-    ProviderServerStartError,
-    ReadResponse,
-    make_urn,
-)
-from pulumi_huggingface.testing.render import render_plan
 
 __all__ = [
-    "CheckFailure",
-    "CheckResponse",
-    "CreateResponse",
-    "Deployment",
-    "DeploymentError",
-    "DiffResponse",
-    "EchoMocks",
-    "Plan",
-    "ProviderCallError",
-    "ProviderServer",
-    "ProviderServerStartError",
-    "ReadResponse",
-    "RefreshResult",
-    "RegisteredResource",
-    "ResourceState",
-    "Step",
-    "StepOp",
-    "make_urn",
-    "render_plan",
-    "run_program",
+    "DEFAULT_POLL_INTERVAL",
+    "EmulatedStack",
+    "Emulator",
+    "PulumiNotFoundError",
+    "emulator_config",
+    "find_pulumi",
+    "open_stack",
 ]

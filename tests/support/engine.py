@@ -34,8 +34,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pulumi_huggingface.testing._values import contains_unknowns, strip_secrets
-from pulumi_huggingface.testing.provider_server import (
+from support._values import contains_unknowns, strip_secrets
+from support.provider_server import (
     CheckFailure,
     DiffResponse,
     ProviderCallError,
@@ -190,7 +190,7 @@ class Plan:
 
     def render(self) -> str:
         """Render as `pulumi preview --diff` (or `pulumi up --diff`) shows it."""
-        from pulumi_huggingface.testing.render import render_plan
+        from support.render import render_plan
 
         return render_plan(self)
 

@@ -45,7 +45,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from pulumi_huggingface.testing._values import (
+from support._values import (
     annotate_secrets,
     contains_secrets,
     from_struct,

@@ -12,10 +12,10 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pulumi_huggingface.testing._values import is_secret, is_unknown
+from support._values import is_secret, is_unknown
 
 if TYPE_CHECKING:
-    from pulumi_huggingface.testing.engine import Plan, Step
+    from support.engine import Plan, Step
 
 _SYMBOL = {"create": "+ ", "update": "~ ", "replace": "+-", "delete": "- ", "same": "  "}
 _PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}

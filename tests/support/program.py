@@ -37,7 +37,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 
-from pulumi_huggingface.testing._values import PROVIDER_KEY, secret_paths, strip_secrets
+from support._values import PROVIDER_KEY, secret_paths, strip_secrets
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -262,7 +262,7 @@ def run_program(
     """
     folder: Path | None = None
     if not callable(program):
-        folder = Path(program)
+        folder = Path(program).resolve()  # the run changes into it: a relative path must not be joined twice
         if not (folder / "__main__.py").is_file():
             raise FileNotFoundError(f"{folder} has no __main__.py")
     project_name = project or (folder and _project_name(folder)) or "project"
