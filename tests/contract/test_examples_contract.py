@@ -43,6 +43,8 @@ README_CONFIG: dict[str, dict[str, str]] = {
         "registryPassword": "registry-pw-Kx81",
         "apiKey": "api-key-Vb27",
     },
+    # Its settings sit in Pulumi.production.yaml; tests/cli/test_cli_pipeline.py runs its CI jobs.
+    "pipeline": {"scaleToZeroTimeout": "15"},
     # The root project runs the quickstart with its own config namespace.
     ".": {"scaleToZeroTimeout": "30"},
 }
