@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from pulumi.dynamic import Config, ConfigureRequest
 
+from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.provider import InferenceEndpointProvider
@@ -411,3 +412,41 @@ def base_inputs(**overrides: Any) -> dict[str, Any]:
     }
     inputs.update(overrides)
     return inputs
+
+
+class EmulatedStack(EmulatedProvider):
+    """An `EmulatedProvider` configured as a stack on the emulator, with a plain client for setting
+    scenes, and `checked` running check on a small CPU endpoint as the engine would.
+
+    Attributes:
+        client: A client of the emulator, outside the provider.
+        declared: What `checked` declares before its overrides.
+    """
+
+    API = "http://emulator.test/v2"
+
+    def __init__(self, app: EmulatorApp, *, token: str, declared: Mapping[str, Any]) -> None:
+        super().__init__(app)
+        self.configure_stack(self.config(token))
+        self.client = EndpointsClient(token=token, api_url=self.API, transport=EmulatorTransport(app))
+        self.declared = dict(declared)
+
+    @classmethod
+    def config(cls, token: str) -> dict[str, str]:
+        """The stack config pointing a provider at the in-process emulator."""
+        return {
+            "huggingface:token": token,
+            "huggingface:apiUrl": cls.API,
+            "huggingface:hubUrl": "http://emulator.test",
+        }
+
+    def checked(self, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+        """The inputs check returns for `declared` with `overrides`; fails the test on any failure."""
+        result = self.provider.check(olds or {}, {**self.declared, **overrides})
+        assert result.failures == [], result.failures
+        return result.inputs
+
+    def sent(self, method: str, route: str) -> int:
+        """How many requests reached `route` (e.g. `/v2/endpoint/{namespace}`) with `method`."""
+        counts: dict[str, int] = self.app.request_counts()["byRoute"]
+        return counts.get(f"{method} {route}", 0)

@@ -17,14 +17,13 @@ import pytest
 from provider_fakes import (
     NAMESPACE,
     SMALL_CPU_ENDPOINT,
-    EmulatedProvider,
+    EmulatedStack,
     FakeApi,
     base_inputs,
     make_provider,
 )
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.errors import (
@@ -39,8 +38,7 @@ from pulumi_huggingface.waiting import Clock
 
 TOKEN = "hf_create_safety_token"
 USER = "emulator-user"
-API = "http://emulator.test/v2"
-CONFIG = {"huggingface:token": TOKEN, "huggingface:apiUrl": API, "huggingface:hubUrl": "http://emulator.test"}
+CONFIG = EmulatedStack.config(TOKEN)
 
 
 @pytest.fixture
@@ -50,32 +48,23 @@ def app() -> Iterator[EmulatorApp]:
     app.close()
 
 
-class Harness(EmulatedProvider):
+class Harness(EmulatedStack):
     """A provider wired to the emulator, its progress lines, and a plain client for setting scenes."""
 
     def __init__(self, app: EmulatorApp) -> None:
-        super().__init__(app)
-        self.configure_stack(CONFIG)
-        self.client = EndpointsClient(token=TOKEN, api_url=API, transport=EmulatorTransport(app))
-
-    def checked(self, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
-        news = {
+        declared = {
             "__resource_name": "safe",
             "name": "safe-ep",
             **SMALL_CPU_ENDPOINT,
             "timeouts": {"create": "10m", "delete": "5m"},
-            **overrides,
         }
-        result = self.provider.check(olds or {}, news)
-        assert result.failures == [], result.failures
-        return result.inputs
+        super().__init__(app, token=TOKEN, declared=declared)
 
     def names(self) -> list[str]:
         return sorted(item["name"] for item in self.client.list_endpoints(USER))
 
     def posts(self) -> int:
-        counts: dict[str, int] = self.app.request_counts()["byRoute"]
-        return counts.get("POST /v2/endpoint/{namespace}", 0)
+        return self.sent("POST", "/v2/endpoint/{namespace}")
 
 
 @pytest.fixture

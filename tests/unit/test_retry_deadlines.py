@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 from provider_fakes import (
     SMALL_CPU_ENDPOINT,
-    EmulatedProvider,
+    EmulatedStack,
     FakeApi,
     FakeClock,
     base_inputs,
@@ -23,7 +22,6 @@ from provider_fakes import (
 )
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.errors import DeadlineExceededError, HuggingFaceError
@@ -32,8 +30,7 @@ from pulumi_huggingface.waiting import Clock
 
 TOKEN = "hf_retry_deadline_token"
 USER = "emulator-user"
-API = "http://emulator.test/v2"
-CONFIG = {"huggingface:token": TOKEN, "huggingface:apiUrl": API, "huggingface:hubUrl": "http://emulator.test"}
+CONFIG = EmulatedStack.config(TOKEN)
 ENDPOINT_ROUTE = "/v2/endpoint/{namespace}/{name}"
 
 
@@ -44,21 +41,11 @@ def app() -> Iterator[EmulatorApp]:
     app.close()
 
 
-class Harness(EmulatedProvider):
+class Harness(EmulatedStack):
     def __init__(self, app: EmulatorApp) -> None:
-        super().__init__(app)
-        self.configure_stack(CONFIG)
-        self.client = EndpointsClient(token=TOKEN, api_url=API, transport=EmulatorTransport(app))
-
-    def checked(self, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
-        news = {"__resource_name": "r", "name": "r-ep", **SMALL_CPU_ENDPOINT, **overrides}
-        result = self.provider.check(olds or {}, news)
-        assert result.failures == [], result.failures
-        return result.inputs
-
-    def sent(self, method: str, route: str) -> int:
-        counts: dict[str, int] = self.app.request_counts()["byRoute"]
-        return counts.get(f"{method} {route}", 0)
+        super().__init__(
+            app, token=TOKEN, declared={"__resource_name": "r", "name": "r-ep", **SMALL_CPU_ENDPOINT}
+        )
 
 
 @pytest.fixture
