@@ -53,7 +53,9 @@ def measure(pulumi: Path, emulator: EmulatorServer, strategy: str, count: int, p
     with tempfile.TemporaryDirectory(prefix="bench-polling-") as root:
         stack = Stack(pulumi, Path(root), emulator, count, poll)
         if strategy == "per-wait":
-            stack.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PER_WAIT), os.environ.get("PYTHONPATH")]))
+            stack.env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(PER_WAIT), os.environ.get("PYTHONPATH")])
+            )
         emulator.app.reset_request_counts()
         seconds = stack.run("up", "--yes", "--non-interactive", "--parallel", str(count))
         counted = requests(emulator)
@@ -95,16 +97,17 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     print(
         f"pulumi {version}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; provisioning "
-        f"{args.provision_seconds:g} s, poll interval {args.poll_interval} s, --parallel as wide as the stack, "
-        f"median of {args.rounds} round(s)"
+        f"{args.provision_seconds:g} s, poll interval {args.poll_interval} s, "
+        f"--parallel as wide as the stack, median of {args.rounds} round(s)"
     )
     print("pulumi up --yes            wall  ratio over 1  list GETs  single GETs  GETs/endpoint")
     for count in (1, args.count):
         for strategy in STRATEGIES:
             seconds = median(strategy, count, "seconds")
             lists, gets = median(strategy, count, "lists"), median(strategy, count, "gets")
+            ratio = seconds / median(strategy, 1, "seconds")
             print(
-                f"  {strategy:8} {count:4d} ep  {seconds:6.1f}s  {seconds / median(strategy, 1, 'seconds'):12.2f}"
+                f"  {strategy:8} {count:4d} ep  {seconds:6.1f}s  {ratio:12.2f}"
                 f"  {lists:9.0f}  {gets:11.0f}  {(lists + gets) / count:13.1f}"
             )
     for count in (1, args.count):

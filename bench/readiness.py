@@ -37,7 +37,7 @@ from _common import (
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.emulator.settings import parse_provision_seconds
-from pulumi_huggingface.readiness import watcher_for
+from pulumi_huggingface.waiting import watcher_for
 
 DEADLINE_SECONDS = 600.0
 

@@ -241,7 +241,7 @@ class EndpointsClient:
             user_agent: Product tokens appended to the user-agent, e.g. ``"pulumi/3.140.0"``.
             poll_interval: Seconds between status requests per endpoint waited on through this
                 client. The client never polls by itself: it carries the cadence so that every wait
-                sharing it (`pulumi_huggingface.readiness.watcher_for`) shares one budget. 5 s is
+                sharing it (`pulumi_huggingface.waiting.watcher_for`) shares one budget. 5 s is
                 huggingface_hub's ``wait()``.
             clock: Monotonic seconds, the clock of `deadline` (inject a fake with ``sleep``).
 

@@ -1,4 +1,4 @@
-"""The shared endpoint watcher: who is polled, when, how often, and what each waiter gets back.
+"""The poller of a namespace: who is polled, when, how often, and what each waiter gets back.
 
 Time is fake: the poller's sleep advances a fake clock at once, so every test runs in milliseconds
 and every figure below is exact. Requests are counted by a fake client that keeps the same
@@ -35,7 +35,7 @@ from pulumi_huggingface.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from pulumi_huggingface.readiness import (
+from pulumi_huggingface.waiting import (
     MAX_MALFORMED_POLLS,
     MIN_INTERVAL_FLOOR,
     EndpointWatcher,
@@ -98,10 +98,17 @@ class FakeClient:
         self.failures: list[Exception] = []
         self.unlisted: set[str] = set()
         self.get_gate: threading.Event | None = None
+        # The deadline each poll's requests were bounded by (`EndpointsClient.deadline`).
+        self.deadlines: list[float] = []
 
     def requests_by_this_thread(self) -> dict[tuple[str, str], int]:
         # Only the poller thread sends requests through this fake while the watcher measures them.
         return dict(self.requests)
+
+    @contextmanager
+    def deadline(self, at: float) -> Iterator[None]:
+        self.deadlines.append(at)
+        yield
 
     def add(self, name: str, *, ready_at: float = math.inf, gone_at: float = math.inf) -> None:
         def state(now: float) -> str | None:
@@ -786,7 +793,9 @@ def test_each_namespace_is_charged_only_for_its_own_requests() -> None:
     fake = FakeTime()
     watcher = EndpointWatcher(client, "a", clock=fake.clock, sleep=fake.sleep)
 
-    observation = watcher._fetch(_Poll(number=1, names=["x"], by_list=False, estimated_cost=1))
+    observation = watcher._fetch(
+        _Poll(number=1, names=["x"], by_list=False, estimated_cost=1, deadline=math.inf)
+    )
 
     assert observation.endpoints["x"] is not None
     assert observation.cost == 1
