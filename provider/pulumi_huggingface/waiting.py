@@ -103,7 +103,6 @@ MAX_MALFORMED_POLLS = 3
 _PAUSING = (RateLimitedError, TransportError, ServerError, UnexpectedResponseError)
 
 Done = Callable[[dict[str, Any] | None], bool]
-Progress = Callable[[dict[str, Any]], None]
 
 
 def min_interval_for(budget_interval: float) -> float:
@@ -125,11 +124,8 @@ class EndpointReader(Protocol):
         ...
 
     def requests_by_this_thread(self) -> Mapping[tuple[str, str], int]:
-        """Requests the calling thread has sent, by ``(method, route template)``; every attempt counts.
-
-        Per thread, because one client serves every namespace's poller: each is charged only for
-        what it sent itself.
-        """
+        """Requests the calling thread has sent, by ``(method, route template)``: a namespace's poller
+        thread is charged only for what it sent itself, whatever the other namespaces' send."""
         ...
 
     def list_endpoints(self, namespace: str) -> list[dict[str, Any]]:
@@ -145,14 +141,12 @@ class EndpointReader(Protocol):
 class _Waiter:
     name: str
     done: Done
-    on_progress: Progress | None
     deadline: float
     started: float
     # The first poll whose data this waiter may see: one that began after it registered. A poll
     # already in flight may carry the state from before the caller's own change (an update's
     # PUT), which would satisfy "running" falsely.
     first_poll: int
-    last_status: Any = None
     last_state: str | None = None
     settled: bool = False
     result: dict[str, Any] | None = None
@@ -235,17 +229,6 @@ class EndpointWatcher:
         self._list_cost = 1
         self._requests_sent = 0
 
-    def __repr__(self) -> str:
-        return (
-            f"EndpointWatcher(namespace={self._namespace!r}, budget_interval={self._budget_interval!r}, "
-            f"waiting={self.waiting})"
-        )
-
-    @property
-    def namespace(self) -> str:
-        """The namespace whose endpoints are watched."""
-        return self._namespace
-
     @property
     def budget_interval(self) -> float:
         """Seconds of waiting that earn each waiter one request."""
@@ -268,27 +251,17 @@ class EndpointWatcher:
         with self._cond:
             return len(self._waiters)
 
-    def wait(
-        self,
-        name: str,
-        done: Done,
-        *,
-        deadline: float,
-        on_progress: Progress | None = None,
-    ) -> dict[str, Any] | None:
+    def wait(self, name: str, done: Done, *, deadline: float) -> dict[str, Any] | None:
         """Block until ``done`` holds for the endpoint's state, or the deadline passes.
 
-        Only states fetched after this call began are shown to ``done``. ``done`` and
-        ``on_progress`` run on the poller thread and must be quick; an exception from either ends
-        this wait and is raised here.
+        Only states fetched after this call began are shown to ``done``, which runs on the poller
+        thread and must be quick; an exception from it ends this wait and is raised here.
 
         Args:
             name: The endpoint's name.
             done: Called with the endpoint's JSON, or None when it does not exist; returns True
                 when the wait is over. It may raise (e.g. `EndpointFailedError`) to end the wait.
             deadline: When to give up, on the watcher's clock.
-            on_progress: Called with the endpoint's JSON whenever its ``status`` changes (the first
-                state seen included).
 
         Returns:
             The JSON ``done`` accepted, or None if it accepted the endpoint's absence.
@@ -296,18 +269,11 @@ class EndpointWatcher:
         Raises:
             DeadlineExceededError: ``done`` did not hold before the deadline. Its ``__cause__`` is
                 the error of the last poll if that poll failed.
-            Exception: Whatever ``done`` or ``on_progress`` raised; an `ApiError` that retrying
-                cannot fix (401, 403, ...) from the poll.
+            Exception: Whatever ``done`` raised; an `ApiError` that retrying cannot fix (401,
+                403, ...) from the poll.
         """
         now = self._clock()
-        waiter = _Waiter(
-            name=name,
-            done=done,
-            on_progress=on_progress,
-            deadline=deadline,
-            started=now,
-            first_poll=0,
-        )
+        waiter = _Waiter(name=name, done=done, deadline=deadline, started=now, first_poll=0)
         with self._cond:
             if now < deadline:
                 self._accrue(now)
@@ -542,15 +508,11 @@ class EndpointWatcher:
     def _evaluate(
         self, waiter: _Waiter, endpoint: dict[str, Any] | None
     ) -> tuple[bool, dict[str, Any] | None, BaseException | None]:
-        """Run a waiter's callbacks on one observation: (finished, result, error)."""
+        """Run a waiter's ``done`` on one observation: (finished, result, error)."""
         try:
             if endpoint is not None:
-                status = endpoint.get("status")
-                state = status.get("state") if isinstance(status, dict) else None
+                state = _state(endpoint)
                 waiter.last_state = state if isinstance(state, str) else waiter.last_state
-                if waiter.on_progress is not None and status != waiter.last_status:
-                    waiter.on_progress(endpoint)
-                waiter.last_status = status
             else:
                 waiter.last_state = "absent"
             if waiter.done(endpoint):
