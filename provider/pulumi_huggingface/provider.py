@@ -196,18 +196,18 @@ class InferenceEndpointProvider(ResourceProvider):
         values = [value for bag in props for value in secret_values(bag)]
         names = [bag[key] for bag in props for key in NAME_INPUTS if isinstance(bag.get(key), str)]
         scrub = SecretScrubber(values, self._known_token, names)
-        try:
-            with self._connection.call():
+        with self._connection.call():
+            try:
                 yield scrub
-        except QuotaExceededError as exc:
-            explained = catalogue.explain_quota(
-                exc,
-                props[-1] if props else {},
-                lambda namespace: self._connection.client().list_hardware(namespace),
-            )
-            raise self._scrubbed(explained, scrub) from None
-        except Exception as exc:
-            raise self._scrubbed(exc, scrub) from None
+            except QuotaExceededError as exc:
+                explained = catalogue.explain_quota(
+                    exc,
+                    props[-1] if props else {},
+                    lambda namespace: self._connection.client().list_hardware(namespace),
+                )
+                raise self._scrubbed(explained, scrub) from None
+            except Exception as exc:
+                raise self._scrubbed(exc, scrub) from None
 
     def _known_token(self) -> str | None:
         settings = self._connection.resolved
