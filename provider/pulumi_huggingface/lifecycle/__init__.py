@@ -5,6 +5,7 @@
 * `create`: the POST, answers lost on the way, taking over or adopting an endpoint found under the
   name, and the cleanup of only what the call itself made;
 * `converge`: PUT, pause, resume and scale to zero with conflicts waited out, and delete;
+* `declaration`: what check fills in for a declaration, and what diff decides from two;
 * `outputs`: the outputs of a resource, from its declared inputs and the endpoint's JSON.
 
 `pulumi_huggingface.provider` turns Pulumi's calls into these. Nothing here imports Pulumi, so each
