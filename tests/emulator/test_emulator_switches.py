@@ -51,6 +51,29 @@ def test_name_release_delay(client: httpx.Client, app: EmulatorApp) -> None:
     assert client.post(URL, json=create_body("held")).status_code == 200
 
 
+def test_update_lag(client: httpx.Client, app: EmulatorApp) -> None:
+    """A PUT shows `updating` at once by default; with a lag the endpoint first keeps its previous
+    state and `updatedAt` while the new configuration reads back, then updates as usual."""
+    _running(client, app, "lagged")
+    assert (
+        client.put(f"{URL}/lagged", json={"compute": {"scaling": {"maxReplica": 2}}}).json()["status"][
+            "state"
+        ]
+        == "updating"
+    )
+    app.advance_clock(PROVISION)
+    app.configure(update_lag_seconds=10)
+    before = client.get(f"{URL}/lagged").json()["status"]
+    put = client.put(f"{URL}/lagged", json={"compute": {"scaling": {"maxReplica": 3}}}).json()
+    assert put["compute"]["scaling"]["maxReplica"] == 3
+    assert (put["status"]["state"], put["status"]["updatedAt"]) == ("running", before["updatedAt"])
+    app.advance_clock(10)
+    shown = client.get(f"{URL}/lagged").json()["status"]
+    assert shown["state"] == "updating" and shown["updatedAt"] > before["updatedAt"]
+    app.advance_clock(PROVISION)
+    assert client.get(f"{URL}/lagged").json()["status"]["state"] == "running"
+
+
 def test_type_update(client: httpx.Client, app: EmulatorApp) -> None:
     """`type` changes in place by default ([O]); refused with 400 when switched."""
     _running(client, app, "typed")

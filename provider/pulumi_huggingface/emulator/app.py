@@ -553,11 +553,18 @@ class EmulatorApp:
                 self._check_quota(namespace, config, before=record.config, name=name)
             record.config = config
             now = self.clock()
-            record.updated_at = now
-            if record.state != PAUSED:
+            if record.state == PAUSED:
                 # A paused endpoint keeps its new configuration for the next resume ([I]).
+                record.updated_at = now
+            else:
                 outcome, reason = self._outcome(namespace, name, "update", record.config)
-                record.start_update(now, self._duration(), outcome=outcome, reason=reason)
+                record.start_update(
+                    now,
+                    self._duration(),
+                    outcome=outcome,
+                    reason=reason,
+                    lag=self.settings.update_lag_seconds,
+                )
             self._store.save(record)
             return _json(self._render(record, request))
 

@@ -79,6 +79,11 @@ class Settings:
         unknown_namespaces: Whether a namespace that is neither the whoami user's, one of its
             organisations, nor set up with `set_namespace` is refused with 403 ("refuse",
             default, as the service does) or works like the user's own ("allow").
+        update_lag_seconds: How long after an accepted PUT the endpoint keeps reporting its previous
+            state and `updatedAt` before it shows `updating` (reference §5: right after a PUT it
+            "may briefly still report `running`", [D/I]). The new configuration reads back at
+            once. 0 (default) shows `updating` at once; a very large value models a change that
+            never shows a transition.
         list_page_size: The page size of the list route when the request gives no `limit`.
             None (default) returns every endpoint in one page, because huggingface_hub ignores
             `nextCursor` ([D] `hf_api.py`); 20 mimics the "default: 20" of the newer spec ([D?]).
@@ -88,6 +93,7 @@ class Settings:
     minute_seconds: float = 60.0
     create_status: int = 200
     name_release_seconds: float = 0.0
+    update_lag_seconds: float = 0.0
     type_update: TypeUpdate = "in_place"
     accelerator_switch: AcceleratorSwitch = "refuse"
     revision_readback: RevisionReadback = "sha"
@@ -116,6 +122,8 @@ class Settings:
             raise ValueError(f"minute_seconds must be > 0, not {self.minute_seconds!r}")
         if self.name_release_seconds < 0:
             raise ValueError(f"name_release_seconds must be >= 0, not {self.name_release_seconds!r}")
+        if self.update_lag_seconds < 0:
+            raise ValueError(f"update_lag_seconds must be >= 0, not {self.update_lag_seconds!r}")
         if self.list_page_size is not None and self.list_page_size < 1:
             raise ValueError(f"list_page_size must be >= 1 or None, not {self.list_page_size!r}")
 
