@@ -91,21 +91,33 @@ Answer = Callable[[httpx.Request], httpx.Response]
 
 class HostileAnswers:
     """Answers the emulator must never give (malformed JSON, wrong shapes, impossible states, an
-    error that echoes the request), each served once in place of the emulator's own answer."""
+    error that echoes the request), served in place of, or made out of, the emulator's own.
+
+    Attributes:
+        every: While set, `(path part, respond)`: every request whose path holds the part gets
+            `respond`'s answer.
+        rewrite: While set, every answer of the emulator passes through it.
+    """
 
     def __init__(self) -> None:
         self._next: list[tuple[str, str, Answer]] = []
+        self.every: tuple[str, Answer] | None = None
+        self.rewrite: Callable[[httpx.Request, httpx.Response], httpx.Response] | None = None
 
     def answer_next(self, method: str, suffix: str, respond: Answer) -> None:
         """Answer the next `method` request whose path ends with `suffix` with `respond`."""
         self._next.append((method, suffix, respond))
 
     def take(self, request: httpx.Request) -> Answer | None:
-        """The scripted answer for `request`, used up; None to let the emulator answer."""
+        """The scripted answer for `request` (one of `answer_next` is used up); None to let the
+        emulator answer."""
+        path = request.url.path
         for index, (method, suffix, respond) in enumerate(self._next):
-            if method == request.method and request.url.path.endswith(suffix):
+            if method == request.method and path.endswith(suffix):
                 del self._next[index]
                 return respond
+        if self.every is not None and self.every[0] in path:
+            return self.every[1]
         return None
 
 
@@ -150,7 +162,11 @@ class EmulatedApi:
         respond = self.hostile.take(request)
         if respond is not None:
             return respond(request)
-        return self._emulator.handle_request(request)
+        response = self._emulator.handle_request(request)
+        if self.hostile.rewrite is not None:
+            response.read()
+            return self.hostile.rewrite(request, response)
+        return response
 
     def calls_of(self, method: str) -> list[Call]:
         """The logged requests with this method, to the endpoint routes."""
