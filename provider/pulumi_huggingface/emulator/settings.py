@@ -23,6 +23,8 @@ RouteUpdate = Literal["merge", "replace"]
 WhileUpdating = Literal["accept", "conflict"]
 CacheHttpResponses = Literal["top_level", "experimental"]
 UnknownNamespaces = Literal["refuse", "allow"]
+PausedUpdate = Literal["keep", "redeploy", "refuse"]
+PauseWhileDeploying = Literal["accept", "refuse"]
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "create_status": (200, 202),
@@ -35,6 +37,8 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "while_updating": ("accept", "conflict"),
     "cache_http_responses": ("top_level", "experimental"),
     "unknown_namespaces": ("refuse", "allow"),
+    "paused_update": ("keep", "redeploy", "refuse"),
+    "pause_while_deploying": ("accept", "refuse"),
 }
 
 
@@ -84,6 +88,13 @@ class Settings:
             "may briefly still report `running`", [D/I]). The new configuration reads back at
             once. 0 (default) shows `updating` at once; a very large value models a change that
             never shows a transition.
+        paused_update: What a PUT does to a paused endpoint ([I], undocumented): "keep" (default)
+            stores the new configuration for the next resume and stays paused; "redeploy" applies
+            it with an update (`updating` -> `running`), waking the endpoint; "refuse" answers 400
+            `Bad Request: Endpoint is paused` and changes nothing.
+        pause_while_deploying: Whether pause is accepted while a deployment is under way (`pending`,
+            `initializing`, `updating`): "accept" (default) pauses at once; "refuse" answers 400
+            `Bad Request: Endpoint is being deployed` ([I], undocumented either way).
         list_page_size: The page size of the list route when the request gives no `limit`.
             None (default) returns every endpoint in one page, because huggingface_hub ignores
             `nextCursor` ([D] `hf_api.py`); 20 mimics the "default: 20" of the newer spec ([D?]).
@@ -104,6 +115,8 @@ class Settings:
     while_updating: WhileUpdating = "accept"
     cache_http_responses: CacheHttpResponses = "top_level"
     unknown_namespaces: UnknownNamespaces = "refuse"
+    paused_update: PausedUpdate = "keep"
+    pause_while_deploying: PauseWhileDeploying = "accept"
 
     def __post_init__(self) -> None:
         self.validate()
