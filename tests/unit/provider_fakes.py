@@ -132,6 +132,8 @@ class EmulatedApi:
         app: The emulator: its switches, faults and `inspect` give and show the situations.
         calls: Every request the provider sent, in order.
         hostile: Answers no real API gives, served before the emulator sees the request.
+        client: A client of the emulator outside the provider (its requests are not logged), for
+            setting scenes as another user would.
     """
 
     def __init__(self, **settings: Any) -> None:
@@ -144,6 +146,7 @@ class EmulatedApi:
         )
         self.calls: list[Call] = []
         self.hostile = HostileAnswers()
+        self._meanwhile: list[tuple[str, str, Callable[[], None]]] = []
         self._emulator = EmulatorTransport(self.app)
         self.client = httpx.Client(
             base_url="http://emulator.test",
@@ -162,11 +165,21 @@ class EmulatedApi:
         respond = self.hostile.take(request)
         if respond is not None:
             return respond(request)
+        for index, (method, suffix, act) in enumerate(self._meanwhile):
+            if method == request.method and request.url.path.endswith(suffix):
+                del self._meanwhile[index]
+                act()
+                break
         response = self._emulator.handle_request(request)
         if self.hostile.rewrite is not None:
             response.read()
             return self.hostile.rewrite(request, response)
         return response
+
+    def meanwhile(self, method: str, suffix: str, act: Callable[[], None]) -> None:
+        """Run `act` (someone else's doing, through `client` or `app`) just before the provider's next
+        `method` request whose path ends with `suffix` reaches the emulator."""
+        self._meanwhile.append((method, suffix, act))
 
     def calls_of(self, method: str) -> list[Call]:
         """The logged requests with this method, to the endpoint routes."""

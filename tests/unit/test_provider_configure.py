@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from provider_fakes import TOKEN, EmulatedApi, FakeClock, base_inputs
 

@@ -36,7 +36,9 @@ def test_server_messages_echoing_secrets_or_the_token_are_scrubbed() -> None:
         ),
     ).inputs
     echo = f"invalid body: password={PASSWORD} secrets={SECRET} env={ENV_VALUE} auth=Bearer {TOKEN}"
-    api.hostile.answer_next("POST", "/endpoint/alice", lambda request: httpx.Response(400, json={"error": echo}))
+    api.hostile.answer_next(
+        "POST", "/endpoint/alice", lambda request: httpx.Response(400, json={"error": echo})
+    )
     with pytest.raises(BadRequestError) as caught:
         provider.create(inputs)
     rendered = "".join(traceback.format_exception(caught.value))

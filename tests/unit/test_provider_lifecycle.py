@@ -192,7 +192,9 @@ class TestCreate:
         assert id_ == f"{NAMESPACE}/chat" and outs["state"] == "running" == api.state("chat")
         assert any("answer to creating endpoint alice/chat was lost" in line for line in info)
 
-    def test_lost_post_with_no_endpoint_is_sent_again_once_the_name_reads_as_free(self, api: EmulatedApi) -> None:
+    def test_lost_post_with_no_endpoint_is_sent_again_once_the_name_reads_as_free(
+        self, api: EmulatedApi
+    ) -> None:
         """With an owner tag, a second POST is safe: the name is unique, and a late first one is ours."""
         provider, info, _ = make_provider(api)
         api.app.add_fault("server_error", method="POST", route="/v2/endpoint/{namespace}", times=1)
@@ -327,7 +329,9 @@ class TestUpdate:
         states = [step["state"] for step in api.app.inspect(NAMESPACE, "chat")["history"]]
         assert states[-2:] == ["updating", "running"], "the update returned before the endpoint left running"
 
-    def test_a_change_that_never_leaves_running_is_accepted_after_a_bounded_grace(self, api: EmulatedApi) -> None:
+    def test_a_change_that_never_leaves_running_is_accepted_after_a_bounded_grace(
+        self, api: EmulatedApi
+    ) -> None:
         clock = FakeClock()
         provider, _, _ = make_provider(api, clock=clock)
         id_, inputs, outs = create(provider, name="chat")
