@@ -179,6 +179,8 @@ class _Creation:
         self.scrub = scrub
 
     def run(self) -> dict[str, Any]:
+        """Check the hardware, POST (or find the endpoint under the name), and bring the endpoint
+        to its declaration; on failure, delete it only if this call made it."""
         catalogue.check_hardware(
             self.call.client, self.namespace, self.props, lambda line: self.warn(self.scrub(line))
         )
