@@ -1465,7 +1465,7 @@ class InferenceEndpointProvider(ResourceProvider):
             actions = [name for name in changed if FIELDS_BY_NAME[name].applied_by]
             if not payload and not actions:
                 # Only provider-only inputs (or equivalent spellings) changed: nothing to send.
-                outs = {**olds, **{f.name: news.get(f.name) for f in FIELDS if f.name != "namespace"}}
+                outs = {**olds, **{f.name: news.get(f.name) for f in FIELDS if not f.from_url}}
                 outs.update({key: news[key] for key in _INTERNAL_KEYS if key in news})
                 return UpdateResult(outs)
             client = self._api()
@@ -1562,7 +1562,7 @@ class InferenceEndpointProvider(ResourceProvider):
             context.update(revision=declared.get("revision"), resolved_revision=reported["resolved_revision"])
         outs: dict[str, Any] = {}
         for field in FIELDS:
-            if field.name == "namespace":
+            if field.from_url:
                 outs[field.name] = namespace
             elif field.mutability is Mutability.PROVIDER:
                 outs[field.name] = declared.get(field.name)

@@ -2,14 +2,18 @@
 
 `FIELDS` is the one table that says, for each input: its Python name, where it lives in the API's
 JSON, its type, whether a change updates the endpoint in place or replaces it (and why), what
-removing it from the program does, whether it is secret, and what it means. `OUTPUTS` does the same
-for what the API reports. Everything else is driven by these two tables:
+removing it from the program does, whether it is secret, and what it means; and, where the input
+needs its own, how it is encoded, decoded and normalised and which rules check applies to its value.
+`GROUPS`, beside it, declares the inputs the API can only change together, and how a group with one
+composite value (the image, the scaling measure) is built and read. `OUTPUTS` does the same for what
+the API reports. Everything else is driven by these tables, with no case for a particular input:
 
 * `create_payload` and `update_payload` build the request bodies (the only code that writes
   camelCase keys);
 * `live_inputs` and `status_outputs` read an endpoint's JSON back into Python names (the only code
   that reads them);
 * `changed_fields` decides what a diff is, `reconcile` tells server normalisation from drift;
+* `pulumi_huggingface.validation` applies each input's rules (`Field.check`) and those between inputs;
 * `pulumi_huggingface.reference` renders the tables as the README's resource reference.
 
 This module imports nothing from Pulumi: values that are still unknown during a preview are

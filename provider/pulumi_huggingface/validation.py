@@ -1,9 +1,10 @@
 """What `check` verifies before any API call, and the names it chooses.
 
-Every rule here works on the inputs alone: no request is made. A problem is reported as a
-`Problem(property, reason)` naming the input, the offending value and the fix, except for inputs
-whose values must never be shown (secrets, registry credentials, env values), which are only named.
-Values still unknown during a preview are never judged.
+Every rule works on the inputs alone: no request is made. The rules on one input's value are the
+table's (`Field.kind`, `choices`, bounds, `Field.check`); the rules between inputs are here. A
+problem is reported as a `Problem(property, reason)` naming the input, the offending value and the
+fix, except for inputs whose values must never be shown (secrets, registry credentials, env
+values), which are only named. Values still unknown during a preview are never judged.
 
 This module imports nothing from Pulumi.
 """
