@@ -12,6 +12,8 @@ import inspect
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from pulumi_huggingface import importer, reference, schema, validation
 from pulumi_huggingface.schema import FIELDS, FIELDS_BY_NAME, GROUPS, GROUPS_BY_NAME, Field, Readback
@@ -118,6 +120,72 @@ def test_what_create_sends_for_a_group_reads_back_as_declared(
             continue
         assert field.matches(sample.get(name), live[name], {}), (name, sample.get(name), live[name])
         assert schema.reconcile(field, sample.get(name), live[name], {}) == sample.get(name)
+
+
+_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
+_image_ref = st.builds(lambda host, tag: f"{host}.example.com/model:{tag}", _names, _names)
+_container = st.fixed_dictionaries(
+    {"url": _image_ref, "port": st.integers(min_value=1, max_value=65535)},
+    optional={"healthRoute": st.builds(lambda path: "/" + path, _names)},
+)
+# Declarations of each group's members, drawn at random; the test keeps those check accepts.
+GROUP_DECLARATIONS: dict[str, Any] = {
+    "scaling": st.fixed_dictionaries(
+        {
+            "min_replica": st.integers(min_value=0, max_value=4),
+            "scale_to_zero_timeout": st.none() | st.integers(min_value=15, max_value=2880),
+        }
+    ),
+    "measure": st.fixed_dictionaries(
+        {
+            "scaling_metric": st.sampled_from(FIELDS_BY_NAME["scaling_metric"].choices),
+            "scaling_threshold": st.none()
+            | st.integers(min_value=0, max_value=10_000)
+            | st.floats(min_value=0, max_value=1e6, allow_nan=False),
+        }
+    ),
+    "image": st.fixed_dictionaries(
+        {
+            "custom_image": st.none()
+            | _container
+            | st.builds(lambda spec: {"custom": spec}, _container)
+            | st.builds(lambda variant, spec: {variant: spec}, st.sampled_from(["vLLM", "tgi"]), _container),
+            "container_registry_username": st.none() | _names,
+            "container_registry_password": st.none() | _names,
+        }
+    ),
+    "route": st.fixed_dictionaries(
+        {
+            "domain": st.none() | st.builds(lambda name: f"{name}.example.com", _names),
+            "path": st.none() | st.builds(lambda name: "/" + name, _names),
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("group", GROUPS, ids=lambda group: group.name)
+@settings(
+    max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.filter_too_much]
+)
+@given(data=st.data())
+def test_any_accepted_declaration_of_a_group_reads_back_as_declared(
+    group: schema.Group, data: st.DataObject
+) -> None:
+    """Whatever check accepts for a group, what create sends reads back as the declared members, no diff."""
+    sample = data.draw(GROUP_DECLARATIONS[group.name])
+    inputs = {**BASE, **{key: value for key, value in sample.items() if value is not None}}
+    assume(not validation.validate(inputs, is_unknown=lambda value: False))
+    live = schema.live_inputs(schema.create_payload(inputs))
+    for name in group.fields:
+        field = FIELDS_BY_NAME[name]
+        if field.readback is Readback.NEVER:
+            continue
+        assert schema.reconcile(field, sample.get(name), live[name], {}) == sample.get(name), (
+            name,
+            live[name],
+        )
+        read_back = {**inputs, name: live[name]}
+        assert name not in schema.changed_fields(read_back, inputs, is_unknown=lambda value: False)
 
 
 @pytest.mark.parametrize(
