@@ -15,7 +15,7 @@ import json
 import math
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     # At run time httpx is imported where it is needed, at the first API call: importing the
@@ -30,6 +30,8 @@ __all__ = [
     "ConflictError",
     "DeadlineExceededError",
     "EndpointFailedError",
+    "EndpointOperationError",
+    "FoundEndpointDiffersError",
     "HuggingFaceError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -55,13 +57,40 @@ MAX_SERVER_MESSAGE_CHARS = 500
 
 HTML_INSTEAD_OF_JSON = "an HTML page instead of JSON"
 
+_Error = TypeVar("_Error", bound="HuggingFaceError")
+
 
 class HuggingFaceError(Exception):
     """Base class of every exception raised by pulumi_huggingface."""
 
+    def __copy__(self: _Error) -> _Error:
+        """Return an exception of the same class with the same message and attributes, no traceback.
+
+        The one exception a shared poll ended in is raised in every thread waiting on it, each a
+        copy; and the provider raises copies with secrets blanked out. Copied without calling the
+        constructor, whose keyword-only arguments the message no longer holds.
+        """
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.args = self.args
+        return clone
+
 
 class ConfigurationError(HuggingFaceError):
     """The provider is configured wrongly: no token, a malformed URL, an invalid client setting."""
+
+
+class EndpointOperationError(HuggingFaceError):
+    """An operation on an endpoint failed for a reason the provider found itself.
+
+    A name already taken, hardware the catalogue does not offer, a create whose outcome cannot be
+    established. The message names the endpoint and the next step.
+    """
+
+
+class FoundEndpointDiffersError(EndpointOperationError):
+    """An endpoint found under the name differs from the declaration in inputs that cannot change in
+    place: nothing was sent to it, and the message says what to do with it."""
 
 
 class ApiError(HuggingFaceError):
@@ -96,21 +125,6 @@ class ApiError(HuggingFaceError):
         self.retry_after = retry_after
         self.attempts = attempts
         super().__init__(self._render())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only constructors defeat Exception's default pickling (args-based); exceptions
-        # cross process boundaries in test runners and executors.
-        return (_rebuild, (type(self), self._state()))
-
-    def _state(self) -> dict[str, Any]:
-        return {
-            "status_code": self.status_code,
-            "method": self.method,
-            "path": self.path,
-            "server_message": self.server_message,
-            "retry_after": self.retry_after,
-            "attempts": self.attempts,
-        }
 
     @property
     def reason(self) -> str:
@@ -312,9 +326,6 @@ class UnexpectedResponseError(ApiError):
             attempts=attempts,
         )
 
-    def _state(self) -> dict[str, Any]:
-        return {**super()._state(), "problem": self.problem}
-
     def _render(self) -> str:
         head = f"{self.method} {self.path} answered {self.status_code} {self.reason} with {self.problem}"
         if self.server_message and self.server_message != self.problem:
@@ -341,12 +352,6 @@ class TransportError(HuggingFaceError):
         self.request_may_have_reached_server = request_may_have_reached_server
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            _rebuild_transport,
-            (type(self), str(self), self.method, self.path, self.request_may_have_reached_server),
-        )
-
 
 class EndpointFailedError(HuggingFaceError):
     """An endpoint reached a failed state (``failed`` or ``updateFailed``).
@@ -371,9 +376,6 @@ class EndpointFailedError(HuggingFaceError):
             f"https://endpoints.huggingface.co/{namespace}/endpoints/{name}, "
             "fix the model, image or hardware settings, and run again."
         )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _reduce_by_keywords(self, "namespace", "name", "state", "server_message")
 
 
 class DeadlineExceededError(HuggingFaceError):
@@ -416,9 +418,6 @@ class DeadlineExceededError(HuggingFaceError):
                 "`pulumi refresh` once it has settled, or allow a longer wait."
             )
         super().__init__(message)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _reduce_by_keywords(self, "namespace", "name", "last_state", "waited_seconds", "outage")
 
 
 _STATUS_CLASSES: dict[int, type[ApiError]] = {
@@ -638,19 +637,3 @@ def _sentence(text: str) -> str:
 
 def _seconds(value: float) -> str:
     return f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"
-
-
-def _rebuild(cls: type[Exception], state: dict[str, Any]) -> Exception:
-    return cls(**state)
-
-
-def _reduce_by_keywords(error: Exception, *keywords: str) -> tuple[Any, ...]:
-    # Like `ApiError.__reduce__`: a keyword-only constructor defeats Exception's default pickling,
-    # so the error is rebuilt from the attributes named like its constructor's keywords.
-    return (_rebuild, (type(error), {keyword: getattr(error, keyword) for keyword in keywords}))
-
-
-def _rebuild_transport(
-    cls: type[TransportError], message: str, method: str, path: str, reached: bool
-) -> TransportError:
-    return cls(message, method=method, path=path, request_may_have_reached_server=reached)

@@ -94,7 +94,8 @@ def test_a_configured_provider_pickles_without_token_settings_or_client() -> Non
     assert TOKEN not in encoded
     clone = dill.loads(base64.b64decode(encoded))
     assert isinstance(clone, InferenceEndpointProvider)
-    assert clone._settings is None and clone._client is None and clone._transport is None
+    connection = clone._connection
+    assert connection.resolved is None and connection._client is None and connection._transport is None
 
 
 def test_outputs_never_contain_the_token() -> None:
