@@ -21,10 +21,10 @@ import httpx
 from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_huggingface.client import EndpointsClient
-from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.provider import InferenceEndpointProvider
 from pulumi_huggingface.waiting import Clock
+from pulumi_huggingface_emulator import EmulatorApp
+from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
 TOKEN = "hf_unit_test_token_9f8e7d6c5b4a"
 NAMESPACE = "alice"

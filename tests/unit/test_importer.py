@@ -301,7 +301,7 @@ def test_the_command_imports_neither_pulumi_nor_test_code() -> None:
     probe = (
         "import sys, json\n"
         "from pulumi_huggingface.__main__ import main\n"
-        "heavy = ('pulumi.', 'pytest', 'huggingface_hub', 'pulumi_huggingface.emulator', 'support')\n"
+        "heavy = ('pulumi.', 'pytest', 'huggingface_hub', 'pulumi_huggingface_emulator', 'support')\n"
         "print(json.dumps(sorted(m for m in sys.modules if m == 'pulumi' or m.startswith(heavy))))"
     )
     loaded = subprocess.run(
