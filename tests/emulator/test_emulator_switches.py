@@ -51,6 +51,62 @@ def test_name_release_delay(client: httpx.Client, app: EmulatorApp) -> None:
     assert client.post(URL, json=create_body("held")).status_code == 200
 
 
+def test_update_lag(client: httpx.Client, app: EmulatorApp) -> None:
+    """A PUT shows `updating` at once by default; with a lag the endpoint first keeps its previous
+    state and `updatedAt` while the new configuration reads back, then updates as usual."""
+    _running(client, app, "lagged")
+    assert (
+        client.put(f"{URL}/lagged", json={"compute": {"scaling": {"maxReplica": 2}}}).json()["status"][
+            "state"
+        ]
+        == "updating"
+    )
+    app.advance_clock(PROVISION)
+    app.configure(update_lag_seconds=10)
+    before = client.get(f"{URL}/lagged").json()["status"]
+    put = client.put(f"{URL}/lagged", json={"compute": {"scaling": {"maxReplica": 3}}}).json()
+    assert put["compute"]["scaling"]["maxReplica"] == 3
+    assert (put["status"]["state"], put["status"]["updatedAt"]) == ("running", before["updatedAt"])
+    app.advance_clock(10)
+    shown = client.get(f"{URL}/lagged").json()["status"]
+    assert shown["state"] == "updating" and shown["updatedAt"] > before["updatedAt"]
+    app.advance_clock(PROVISION)
+    assert client.get(f"{URL}/lagged").json()["status"]["state"] == "running"
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "state"),
+    [("keep", 200, "paused"), ("redeploy", 200, "updating"), ("refuse", 400, "paused")],
+)
+def test_paused_update(client: httpx.Client, app: EmulatorApp, answer: str, status: int, state: str) -> None:
+    """A PUT on a paused endpoint is kept for the resume by default ([I]); it may instead wake the
+    endpoint, or be refused with nothing changed."""
+    _running(client, app, "sleeper")
+    client.post(f"{URL}/sleeper/pause")
+    app.configure(paused_update=answer)
+    put = client.put(f"{URL}/sleeper", json={"compute": {"scaling": {"maxReplica": 2}}})
+    assert put.status_code == status
+    shown = client.get(f"{URL}/sleeper").json()
+    assert shown["status"]["state"] == state
+    assert shown["compute"]["scaling"]["maxReplica"] == (1 if answer == "refuse" else 2)
+    if answer == "refuse":
+        assert put.json()["error"] == "Bad Request: Endpoint is paused"
+
+
+def test_pause_while_deploying(client: httpx.Client, app: EmulatorApp) -> None:
+    """Pause is accepted mid-deployment by default ([I]); refused with 400 when switched, and
+    accepted again once the deployment is over."""
+    assert client.post(URL, json=create_body("early")).status_code == 200
+    assert client.post(f"{URL}/early/pause").json()["status"]["state"] == "paused"
+    app.configure(pause_while_deploying="refuse")
+    assert client.post(URL, json=create_body("busy")).status_code == 200
+    refused = client.post(f"{URL}/busy/pause")
+    assert (refused.status_code, refused.json()["error"]) == (400, "Bad Request: Endpoint is being deployed")
+    assert client.get(f"{URL}/busy").json()["status"]["state"] in ("pending", "initializing")
+    app.advance_clock(PROVISION)
+    assert client.post(f"{URL}/busy/pause").json()["status"]["state"] == "paused"
+
+
 def test_type_update(client: httpx.Client, app: EmulatorApp) -> None:
     """`type` changes in place by default ([O]); refused with 400 when switched."""
     _running(client, app, "typed")

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from provider_fakes import FakeApi, base_inputs, make_provider
+from provider_fakes import EmulatedApi, base_inputs, make_provider
 from pulumi.output import Unknown
 
 from pulumi_huggingface.validation import autoname, parse_duration
@@ -110,7 +110,7 @@ def test_bad_input_fails_check_naming_the_field_without_any_request(
     overrides: dict[str, Any], prop: str, fragment: str
 ) -> None:
     """Each bad input yields a failure on that field whose reason says what is wrong; no request is sent."""
-    api = FakeApi()
+    api = EmulatedApi()
     provider, _, _ = make_provider(api)
     inputs = base_inputs(**{"secrets": {"API_KEY": SECRET_VALUE}, **overrides})
     result = provider.check({}, {key: value for key, value in inputs.items() if value is not None})
@@ -133,7 +133,7 @@ def test_bad_input_fails_check_naming_the_field_without_any_request(
 )
 def test_failures_never_quote_secret_credential_or_env_values(overrides: dict[str, Any]) -> None:
     """Secrets, registry credentials and env values are named in failures, never shown."""
-    provider, _, _ = make_provider(FakeApi())
+    provider, _, _ = make_provider(EmulatedApi())
     result = provider.check({}, base_inputs(**overrides))
     assert result.failures
     reasons = " ".join(failure.reason for failure in result.failures)
@@ -143,7 +143,7 @@ def test_failures_never_quote_secret_credential_or_env_values(overrides: dict[st
 
 def test_valid_inputs_pass_with_no_request_and_no_token() -> None:
     """check needs neither a token nor the API."""
-    api = FakeApi()
+    api = EmulatedApi()
     provider, _, _ = make_provider(api, environ={})
     result = provider.check({}, base_inputs(custom_image={"url": "ghcr.io/x/y:1", "port": 8080.0}))
     assert result.failures == []
@@ -153,7 +153,7 @@ def test_valid_inputs_pass_with_no_request_and_no_token() -> None:
 def test_unknown_values_are_not_judged() -> None:
     """During preview, values that depend on other resources are unknown: neither they nor the rules
     that involve them can fail."""
-    provider, _, _ = make_provider(FakeApi())
+    provider, _, _ = make_provider(EmulatedApi())
     inputs = base_inputs(
         name=Unknown(),
         min_replica=Unknown(),
@@ -167,7 +167,7 @@ def test_unknown_values_are_not_judged() -> None:
 
 def test_protected_is_accepted_as_authenticated_with_a_warning() -> None:
     """`protected` is the deprecated name of `authenticated`: check rewrites it and warns."""
-    provider, _, warnings = make_provider(FakeApi())
+    provider, _, warnings = make_provider(EmulatedApi())
     result = provider.check({}, base_inputs(type="protected"))
     assert result.failures == []
     assert result.inputs["type"] == "authenticated"
@@ -178,7 +178,7 @@ class TestAutonaming:
     """Without `name`, the endpoint is named after the resource with a random suffix, once."""
 
     def test_generated_name_follows_the_api_rules(self) -> None:
-        provider, _, _ = make_provider(FakeApi())
+        provider, _, _ = make_provider(EmulatedApi())
         result = provider.check({}, base_inputs(__resource_name="My Fancy_Endpoint!! for the Sentiment Team"))
         name = result.inputs["name"]
         assert re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", name) and len(name) <= 32
@@ -186,14 +186,14 @@ class TestAutonaming:
         assert result.inputs["__defaults"] == ["name", "namespace"]
 
     def test_generated_name_is_kept_on_later_runs(self) -> None:
-        provider, _, _ = make_provider(FakeApi())
+        provider, _, _ = make_provider(EmulatedApi())
         first = provider.check({}, base_inputs()).inputs
         second = provider.check(first, base_inputs(max_replica=2)).inputs
         assert second["name"] == first["name"]
         assert second["__defaults"] == ["name", "namespace"]
 
     def test_an_explicit_name_later_removed_gets_a_fresh_autoname(self) -> None:
-        provider, _, _ = make_provider(FakeApi())
+        provider, _, _ = make_provider(EmulatedApi())
         first = provider.check({}, base_inputs(name="chat")).inputs
         assert first["__defaults"] == ["namespace"]
         second = provider.check(first, base_inputs()).inputs
@@ -202,7 +202,7 @@ class TestAutonaming:
 
     def test_a_replacement_checked_without_olds_gets_a_new_suffix(self) -> None:
         """The engine re-checks a replacement without olds, so the new endpoint can exist beside the old."""
-        provider, _, _ = make_provider(FakeApi())
+        provider, _, _ = make_provider(EmulatedApi())
         first = provider.check({}, base_inputs()).inputs
         again = provider.check({}, base_inputs()).inputs
         assert again["name"] != first["name"]

@@ -17,8 +17,8 @@ import pytest
 from provider_fakes import (
     NAMESPACE,
     SMALL_CPU_ENDPOINT,
+    EmulatedApi,
     EmulatedStack,
-    FakeApi,
     base_inputs,
     make_provider,
 )
@@ -241,70 +241,66 @@ class TestFailureMidCreate:
         assert h.names() == ["safe-ep"]  # exactly what the message reports
 
 
+def _busy(api: EmulatedApi, name: str) -> None:
+    """Start an update from outside the provider, with PUT and DELETE refused until it is over."""
+    api.app.configure(while_updating="conflict")
+    assert api.client.put(f"/v2/endpoint/{NAMESPACE}/{name}", json={"tags": ["ops"]}).status_code == 200
+    assert api.state(name) == "updating"
+
+
 class TestConflicts:
-    """409s the emulator does not produce (the reference documents none for busy endpoints) come
-    from a scripted fake: the provider must cope if the real API answers them."""
+    """409s for quota and for a busy endpoint: the provider fails at once, or waits and carries on."""
 
     def test_a_quota_409_fails_at_once_saying_what_to_free(self) -> None:
-        api = FakeApi()
+        api = EmulatedApi()
+        api.app.set_namespace(NAMESPACE, quotas={"intel-icl": 1})
+        api.seed("other")  # holds the namespace's one intel-icl accelerator
         provider = make_provider(api)[0]
-        api.fail_next(
-            "POST",
-            f"/endpoint/{NAMESPACE}",
-            lambda r: httpx.Response(409, json={"error": "Conflict: Quota exceeded"}),
-        )
-        result = provider.check({}, base_inputs(name="chat"))
+        result = provider.check({}, base_inputs(name="chat", min_replica=1, scale_to_zero_timeout=None))
         with pytest.raises(QuotaExceededError, match=r"Quota exceeded.*Nothing was created"):
             provider.create(result.inputs)
         assert len(api.calls_of("POST")) == 1
+        assert api.app.endpoint_ids() == [f"{NAMESPACE}/other"]
 
     def test_an_update_refused_while_the_endpoint_is_busy_waits_and_converges(self) -> None:
-        api = FakeApi()
+        api = EmulatedApi()
         provider, info, _ = make_provider(api)
         created = provider.create(provider.check({}, base_inputs(name="chat")).inputs)
         assert created.outs is not None
-        api.fail_next(
-            "PUT",
-            f"/endpoint/{NAMESPACE}/chat",
-            lambda r: httpx.Response(409, json={"error": "Conflict: endpoint is being updated"}),
-        )
+        _busy(api, "chat")
         news = provider.check({}, base_inputs(name="chat", max_replica=2)).inputs
 
         updated = provider.update(created.id, created.outs, news)
 
         assert updated.outs is not None and updated.outs["max_replica"] == 2
         assert len(api.calls_of("PUT")) == 2
-        assert any("is busy (Conflict: endpoint is being updated)" in line for line in info)
+        assert any("is busy (Conflict: Endpoint is being updated" in line for line in info)
+        assert api.stored("chat")["compute"]["scaling"]["maxReplica"] == 2
+        assert api.state("chat") == "running"
 
-    def test_a_delete_refused_while_initializing_waits_and_deletes(self) -> None:
-        api = FakeApi()
+    def test_a_delete_refused_while_the_endpoint_is_busy_waits_and_deletes(self) -> None:
+        api = EmulatedApi()
         provider, _, _ = make_provider(api)
         created = provider.create(provider.check({}, base_inputs(name="chat")).inputs)
         assert created.outs is not None
-        api.fail_next(
-            "DELETE",
-            f"/endpoint/{NAMESPACE}/chat",
-            lambda r: httpx.Response(409, json={"error": "Conflict: endpoint is initializing"}),
-        )
+        _busy(api, "chat")
 
         provider.delete(created.id, created.outs)
 
         assert len(api.calls_of("DELETE")) == 2
-        assert (NAMESPACE, "chat") not in api.endpoints
+        assert api.app.endpoint_ids() == []
 
     def test_an_endpoint_busy_until_the_deadline_gets_an_error_that_says_what_to_do(self) -> None:
-        api = FakeApi()
+        api = EmulatedApi()
         provider, _, _ = make_provider(api)
         created = provider.create(provider.check({}, base_inputs(name="chat")).inputs)
         assert created.outs is not None
-        for _ in range(400):
-            api.fail_next(
-                "DELETE", f"/endpoint/{NAMESPACE}/chat", lambda r: httpx.Response(409, json={"error": "busy"})
-            )
+        api.app.inject_endpoint_fault(NAMESPACE, "chat", on="update", outcome="stuck")
+        _busy(api, "chat")
 
         with pytest.raises(EndpointOperationError, match=r"kept refusing with 409.*timeouts\['delete'\]"):
             provider.delete(created.id, {**created.outs, "timeouts": {"delete": "2m"}})
-        assert (NAMESPACE, "chat") in api.endpoints
+        assert api.state("chat") == "updating"
 
 
 IDENTITY = "0f1e2d3c4b5a6978"

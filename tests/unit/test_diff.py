@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from provider_fakes import FakeApi, make_provider
+from provider_fakes import EmulatedApi, make_provider
 from pulumi.output import Unknown
 
 from pulumi_huggingface import schema
@@ -106,7 +106,7 @@ CASES: list[tuple[str, Any, str]] = [
 
 @pytest.fixture
 def provider() -> Any:
-    return make_provider(FakeApi())[0]
+    return make_provider(EmulatedApi())[0]
 
 
 def test_cases_cover_every_input_of_the_table() -> None:
@@ -254,7 +254,7 @@ def test_numbers_carried_as_doubles_are_no_change(provider: Any) -> None:
 
 def test_diff_makes_no_request() -> None:
     """diff needs neither a token nor the API."""
-    api = FakeApi()
+    api = EmulatedApi()
     provider, _, _ = make_provider(api, environ={})
     provider.diff(ID, dict(OUTPUTS), {**BASE, "region": "eu-west-1"})
     assert api.calls == []

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from provider_fakes import FakeApi, make_provider
+from provider_fakes import EmulatedApi, make_provider
 
 from support import run_program
 
@@ -44,7 +44,7 @@ def test_example_declares_one_valid_endpoint(example: str) -> None:
     assert (folder / "README.md").is_file() and (folder / "Pulumi.yaml").is_file()
     resources = run_program(folder, config=CONFIGS[example], secret_config_keys=SECRET_KEYS.get(example, []))
     [endpoint] = [resource for resource in resources if resource.type == TYPE_TOKEN]
-    api = FakeApi()
+    api = EmulatedApi()
     provider, _, _ = make_provider(api)
     inputs: dict[str, Any] = {**endpoint.plain_inputs(), "__resource_name": endpoint.name}
     result = provider.check({}, inputs)
@@ -76,7 +76,7 @@ def test_paused_dev_reads_the_state_from_config(configured: str | None, expected
     config = {} if configured is None else {"huggingface-paused-dev:endpointState": configured}
     [endpoint] = run_program(EXAMPLES / "paused-dev", config=config)
     assert endpoint.plain_inputs()["desired_state"] == expected
-    provider, _, _ = make_provider(FakeApi())
+    provider, _, _ = make_provider(EmulatedApi())
     result = provider.check({}, {**endpoint.plain_inputs(), "__resource_name": endpoint.name})
     assert result.failures == []
 

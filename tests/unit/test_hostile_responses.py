@@ -1,6 +1,6 @@
 """Hostile API answers: every provider method fails with a clear error, never a traceback or wrong state.
 
-A real endpoint is created against the scripted fake first; then every answer about it is replaced by
+A real endpoint is created on the emulator first; then every answer about it is replaced by
 something that is not the API's JSON (malformed JSON, an empty object, a status of the wrong type,
 an HTML error page, a JSON list, a body over the size cap). create, read, update and delete must
 raise a `HuggingFaceError` whose message says what was wrong, and read must never report the
@@ -19,7 +19,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from provider_fakes import NAMESPACE, FakeApi, base_inputs, make_provider
+from provider_fakes import EmulatedApi, base_inputs, make_provider
 
 from pulumi_huggingface.client import MAX_RESPONSE_BYTES
 from pulumi_huggingface.errors import HuggingFaceError
@@ -51,28 +51,20 @@ EXPECTED = {
 }
 
 
-class Hostile:
-    """The fake API, except that once switched on every request about the endpoint gets `answer`."""
-
-    def __init__(self, answer: Callable[[], httpx.Response]) -> None:
-        self.api = FakeApi()
-        self.answer = answer
-        self.on = False
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        if self.on and "/endpoint/" in request.url.path:
-            return self.answer()
-        return self.api(request)
+def turn_hostile(api: EmulatedApi, kind: str) -> None:
+    """From now on, every request about an endpoint gets the `kind` answer instead of the emulator's."""
+    answer = HOSTILE[kind]
+    api.hostile.every = ("/endpoint/", lambda request: answer())
 
 
-def created(kind: str) -> tuple[Hostile, InferenceEndpointProvider, str, dict[str, Any], dict[str, Any]]:
-    hostile = Hostile(HOSTILE[kind])
-    provider = make_provider(hostile)[0]  # type: ignore[arg-type]
+def created(kind: str) -> tuple[EmulatedApi, InferenceEndpointProvider, str, dict[str, Any], dict[str, Any]]:
+    api = EmulatedApi()
+    provider = make_provider(api)[0]
     inputs = provider.check({}, base_inputs(name="chat")).inputs
     result = provider.create(dict(inputs))
     assert result.outs is not None
-    hostile.on = True
-    return hostile, provider, result.id, inputs, result.outs
+    turn_hostile(api, kind)
+    return api, provider, result.id, inputs, result.outs
 
 
 def assert_clear(error: BaseException, kind: str) -> None:
@@ -83,46 +75,46 @@ def assert_clear(error: BaseException, kind: str) -> None:
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_read_fails_clearly_and_never_reports_the_endpoint_gone(kind: str) -> None:
-    _, provider, id_, _, outs = created(kind)
+    api, provider, id_, _, outs = created(kind)
     with pytest.raises(Exception) as caught:
         provider.read(id_, outs)
     assert_clear(caught.value, kind)
+    assert api.state("chat") == "running"
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_update_fails_clearly(kind: str) -> None:
-    _, provider, id_, inputs, outs = created(kind)
+    api, provider, id_, inputs, outs = created(kind)
     news = provider.check(inputs, base_inputs(name="chat", max_replica=2)).inputs
     with pytest.raises(Exception) as caught:
         provider.update(id_, outs, news)
     assert_clear(caught.value, kind)
+    assert api.stored("chat")["compute"]["scaling"]["maxReplica"] == 1, "no PUT reached the API"
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_delete_fails_clearly_so_the_endpoint_stays_in_state(kind: str) -> None:
-    hostile, provider, id_, _, outs = created(kind)
+    api, provider, id_, _, outs = created(kind)
     with pytest.raises(Exception) as caught:
         provider.delete(id_, outs)
-    if kind == "html-502" or kind == "huge-body":
-        # The DELETE itself was refused; nothing was deleted.
-        assert (NAMESPACE, "chat") in hostile.api.endpoints
+    # Every answer, the DELETE's included, was replaced before the API saw the request.
+    assert api.exists("chat")
     assert_clear(caught.value, kind)
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_create_fails_clearly_and_says_what_may_be_left(kind: str) -> None:
     """Every answer about the endpoint is garbage: the create cannot tell what exists, and says so."""
-    hostile = Hostile(HOSTILE[kind])
-    hostile.on = True
-    provider = make_provider(hostile)[0]  # type: ignore[arg-type]
+    api = EmulatedApi()
+    turn_hostile(api, kind)
+    provider = make_provider(api)[0]
     with pytest.raises(Exception) as caught:
         provider.create(provider.check({}, base_inputs(name="chat")).inputs)
     error = caught.value
     assert isinstance(error, HuggingFaceError), repr(error)
     assert EXPECTED[kind] in str(error)
     message = str(error)
-    if (NAMESPACE, "chat") in hostile.api.endpoints:  # pragma: no cover - the fake never stores here
-        pytest.fail("the fake stored an endpoint it never answered for")
+    assert api.app.endpoint_ids() == []
     assert "Could not tell whether" in message or "nothing was created" in message or "failed" in message
 
 
@@ -162,14 +154,12 @@ def test_read_of_an_endpoint_with_fields_of_any_type_reports_it_or_fails_cleanly
     mutation: tuple[list[str], Any],
 ) -> None:
     path, value = mutation
-    api = FakeApi()
-    mutate = [False]
+    api = EmulatedApi()
 
-    def serve(request: httpx.Request) -> httpx.Response:
-        response = api(request)
-        if not mutate[0] or request.method != "GET" or "/endpoint/" not in request.url.path:
+    def mangle(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.method != "GET" or "/endpoint/" not in request.url.path:
             return response
-        # The answer, not the fake's store, is mangled: the fake renders from a well-formed store.
+        # The answer, not the emulator's store, is mangled: the emulator validates what it stores.
         body = response.json()
         node = body
         for key in path[:-1]:
@@ -177,11 +167,11 @@ def test_read_of_an_endpoint_with_fields_of_any_type_reports_it_or_fails_cleanly
         node[path[-1]] = copy.deepcopy(value)
         return httpx.Response(200, json=body)
 
-    provider = make_provider(serve)[0]  # type: ignore[arg-type]
+    provider = make_provider(api)[0]
     inputs = provider.check({}, base_inputs(name="chat")).inputs
     result = provider.create(dict(inputs))
     assert result.outs is not None
-    mutate[0] = True
+    api.hostile.rewrite = mangle
     try:
         read = provider.read(result.id, result.outs)
     except HuggingFaceError:

@@ -1,4 +1,5 @@
-"""What the import command declares for an endpoint's JSON, and how it writes it (no API, no Pulumi).
+"""What the import command declares for an endpoint's JSON, and how it writes it (no Pulumi; the
+command itself runs against the in-process emulator).
 
 The emulator tier (tests/emulator/test_import_adoption.py) proves that the declarations adopt real
 endpoints without changing them; these pin the decisions: defaults left out, the provider's tags
@@ -18,11 +19,14 @@ from typing import Any
 
 import httpx
 import pytest
+from provider_fakes import endpoint_body
 
 from pulumi_huggingface import importer
 from pulumi_huggingface.__main__ import main
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.importer import ConfigRef, plan_endpoint, render_module
+from pulumi_huggingface_emulator import EmulatorApp
+from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
 NAMESPACE = "acme"
 
@@ -243,51 +247,50 @@ def test_python_names(name: str, taken: list[str], expected: str) -> None:
     assert importer.python_name(name, taken) == expected
 
 
-class FakeApi:
-    """Answers whoami and the endpoint routes from a dict of endpoints."""
-
-    def __init__(self, *endpoints: dict[str, Any]) -> None:
-        self.endpoints = {e["name"]: e for e in endpoints}
-        self.paths: list[str] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        if request.url.path == "/api/whoami-v2":
-            return httpx.Response(200, json={"name": NAMESPACE})
-        parts = request.url.path.split("/")
-        if len(parts) == 4:
-            return httpx.Response(200, json={"items": list(self.endpoints.values())})
-        found = self.endpoints.get(parts[4])
-        return httpx.Response(200, json=found) if found else httpx.Response(404, json={"error": "not found"})
+def emulator(*names: str) -> EmulatorApp:
+    """The emulator with the user `acme` and these endpoints, its request counts at zero."""
+    app = EmulatorApp(user=NAMESPACE)
+    with httpx.Client(
+        transport=EmulatorTransport(app), headers={"Authorization": "Bearer hf_test"}
+    ) as client:
+        for name in names:
+            made = client.post(f"http://api/v2/endpoint/{NAMESPACE}", json=endpoint_body(name))
+            assert made.status_code == 200, made.text
+    app.reset_request_counts()
+    return app
 
 
-def run(api: FakeApi, *args: str) -> tuple[int, str, str]:
+def run(app: EmulatorApp, *args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     client = EndpointsClient(
-        token="hf_test", api_url="http://api/v2", hub_url="http://hub", transport=httpx.MockTransport(api)
+        token="hf_test", api_url="http://api/v2", hub_url="http://hub", transport=EmulatorTransport(app)
     )
     status = main(["import", *args], environ={}, stdout=out, stderr=err, client=client)
     return status, out.getvalue(), err.getvalue()
 
 
 def test_the_command_prints_the_program_and_reports_on_stderr() -> None:
-    api = FakeApi(endpoint(name="chat"), endpoint(name="other"))
-    status, out, err = run(api, "chat", "--secret-key", "chat=API_KEY", "--stack", "prod")
+    app = emulator("chat", "other")
+    status, out, err = run(app, "chat", "--secret-key", "chat=API_KEY", "--stack", "prod")
     assert status == 0
     assert '"chat",' in out and '"other"' not in out
     assert "  pulumi config set --secret --stack prod chat-secrets-API_KEY <value>  # secrets API_KEY" in err
     assert "Declared 1 endpoint(s) of acme (chat) in standard output." in err
-    assert api.paths == ["/api/whoami-v2", "/v2/endpoint/acme/chat"]
+    assert app.request_counts()["byRoute"] == {
+        "GET /api/whoami-v2": 1,
+        "GET /v2/endpoint/{namespace}/{name}": 1,
+    }
+    assert app.endpoint_ids() == ["acme/chat", "acme/other"], "an import changes nothing"
 
 
 def test_a_missing_endpoint_is_an_error_naming_it() -> None:
-    status, out, err = run(FakeApi(), "ghost", "--namespace", "acme")
+    status, out, err = run(emulator(), "ghost", "--namespace", "acme")
     assert (status, out) == (1, "")
     assert err.startswith("error: ") and "ghost" in err
 
 
 def test_a_secret_key_for_an_endpoint_not_imported_is_refused() -> None:
-    status, _, err = run(FakeApi(endpoint(name="chat")), "--secret-key", "chta=API_KEY")
+    status, _, err = run(emulator("chat"), "--secret-key", "chta=API_KEY")
     assert status == 1 and "chta" in err
 
 

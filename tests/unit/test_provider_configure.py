@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
-from provider_fakes import TOKEN, FakeApi, FakeClock, base_inputs
+from provider_fakes import TOKEN, EmulatedApi, FakeClock, base_inputs
 
 from pulumi_huggingface import _server
 from pulumi_huggingface.client import EndpointsClient
@@ -34,10 +33,11 @@ def configure_request(config: dict[str, Any]) -> Any:
 
 
 def recording_provider(
-    api: FakeApi, info: list[str] | None = None
+    api: EmulatedApi, info: list[str] | None = None
 ) -> tuple[InferenceEndpointProvider, list[RecordingClient]]:
-    """A provider on the fake API and a fake clock that keeps every client it builds."""
+    """A provider on the emulator and a fake clock that keeps every client it builds."""
     clock = FakeClock()
+    clock.app = api.app
     built: list[RecordingClient] = []
 
     def factory(settings: Settings) -> EndpointsClient:
@@ -45,7 +45,7 @@ def recording_provider(
             token=require_token(settings),
             api_url=settings.api_url,
             hub_url=settings.hub_url,
-            transport=httpx.MockTransport(api),
+            transport=api.transport(),
             sleep=clock.sleep,
         )
         built.append(client)
@@ -66,7 +66,7 @@ def test_outside_a_provider_server_configure_leaves_the_pool_alone_and_prints_no
 ) -> None:
     """A program or a unit test has no server pool: no attempt, so no warning meant for the CLI."""
     monkeypatch.setattr(_server, "_outcome", None)
-    provider, _ = recording_provider(FakeApi())
+    provider, _ = recording_provider(EmulatedApi())
     provider.configure(configure_request({"huggingface:token": TOKEN}))
 
     assert _server._outcome is None
@@ -74,7 +74,7 @@ def test_outside_a_provider_server_configure_leaves_the_pool_alone_and_prints_no
 
 
 def test_the_same_config_again_keeps_the_client() -> None:
-    api = FakeApi()
+    api = EmulatedApi()
     provider, built = recording_provider(api)
     config = {"huggingface:token": TOKEN, "huggingface:namespace": "alice"}
     provider.configure(configure_request(config))
@@ -87,7 +87,7 @@ def test_the_same_config_again_keeps_the_client() -> None:
 
 def test_a_new_config_during_a_wait_closes_the_old_client_only_once_the_wait_is_over() -> None:
     """The create keeps polling through the client it started with; later calls use the new one."""
-    api = FakeApi()
+    api = EmulatedApi(provision_seconds=30)  # long enough to be seen initializing
     lines: list[str] = []
     provider, built = recording_provider(api, lines)
     provider.configure(configure_request({"huggingface:token": TOKEN, "huggingface:namespace": "alice"}))
@@ -111,4 +111,4 @@ def test_a_new_config_during_a_wait_closes_the_old_client_only_once_the_wait_is_
 
     provider.create(provider.check({}, base_inputs(name="next")).inputs)
     assert len(built) == 2 and not built[1].closed
-    assert ("acme-org", "next") in api.endpoints
+    assert api.exists("next", "acme-org") and api.state("next", "acme-org") == "running"

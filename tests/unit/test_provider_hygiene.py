@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from provider_fakes import TOKEN, FakeApi, base_inputs, make_provider
+from provider_fakes import TOKEN, EmulatedApi, base_inputs, make_provider
 
 from pulumi_huggingface.errors import BadRequestError
 from pulumi_huggingface.provider import InferenceEndpointProvider
@@ -21,7 +21,7 @@ ENV_VALUE = "internal-hostname.local"
 
 def test_server_messages_echoing_secrets_or_the_token_are_scrubbed() -> None:
     """A server that echoes the request (or the token) in an error must not put them in the CLI output."""
-    api = FakeApi()
+    api = EmulatedApi()
     provider, _, _ = make_provider(api)
     inputs = provider.check(
         {},
@@ -36,7 +36,9 @@ def test_server_messages_echoing_secrets_or_the_token_are_scrubbed() -> None:
         ),
     ).inputs
     echo = f"invalid body: password={PASSWORD} secrets={SECRET} env={ENV_VALUE} auth=Bearer {TOKEN}"
-    api.fail_next("POST", "/endpoint/alice", lambda request: httpx.Response(400, json={"error": echo}))
+    api.hostile.answer_next(
+        "POST", "/endpoint/alice", lambda request: httpx.Response(400, json={"error": echo})
+    )
     with pytest.raises(BadRequestError) as caught:
         provider.create(inputs)
     rendered = "".join(traceback.format_exception(caught.value))
@@ -48,7 +50,7 @@ def test_server_messages_echoing_secrets_or_the_token_are_scrubbed() -> None:
 
 def test_concurrent_creates_share_one_client_and_all_settle() -> None:
     """The provider server calls one provider instance from several threads at once."""
-    api = FakeApi()
+    api = EmulatedApi()
     api_provider, _, _ = make_provider(api)
     names = [f"ep-{index}" for index in range(8)]
     inputs = [api_provider.check({}, base_inputs(name=name)).inputs for name in names]
@@ -57,6 +59,8 @@ def test_concurrent_creates_share_one_client_and_all_settle() -> None:
     assert sorted(result.id for result in results) == sorted(f"alice/{name}" for name in names)
     assert all(result.outs and result.outs["state"] == "running" for result in results)
     assert sum(1 for call in api.calls if call.path.endswith("whoami-v2")) == 1
+    assert api.app.endpoint_ids() == sorted(f"alice/{name}" for name in names)
+    assert {api.state(name) for name in names} == {"running"}
 
 
 def _with_secrets(provider: InferenceEndpointProvider, **overrides: Any) -> dict[str, Any]:
@@ -67,6 +71,7 @@ def _with_secrets(provider: InferenceEndpointProvider, **overrides: Any) -> dict
 
 
 def _echo(request: httpx.Request, status: int) -> httpx.Response:
+    # No real server is known to quote secrets back; the emulator never does, so this is scripted.
     return httpx.Response(status, json={"error": f"cannot serve {SECRET} for {ENV_VALUE}"})
 
 
@@ -74,10 +79,10 @@ class TestLogLinesAreScrubbed:
     """Server messages quoted in warnings and progress lines go through the scrubber too."""
 
     def test_the_warning_when_the_search_for_an_interrupted_run_s_endpoints_fails(self) -> None:
-        api = FakeApi()
+        api = EmulatedApi()
         provider, _, warn = make_provider(api)
         inputs = _with_secrets(provider, __resource_identity="0f1e2d3c4b5a6978")
-        api.fail_next("GET", "/endpoint/alice", lambda r: _echo(r, 400))
+        api.hostile.answer_next("GET", "/endpoint/alice", lambda r: _echo(r, 400))
 
         provider.create(inputs)
 
@@ -85,12 +90,12 @@ class TestLogLinesAreScrubbed:
         assert SECRET not in line and ENV_VALUE not in line and "cannot serve ***" in line
 
     def test_the_busy_notice_of_a_conflict(self) -> None:
-        api = FakeApi()
+        api = EmulatedApi()
         provider, info, _ = make_provider(api)
         inputs = _with_secrets(provider, name="chat")
         created = provider.create(dict(inputs))
         assert created.outs is not None
-        api.fail_next("PUT", "/endpoint/alice/chat", lambda r: _echo(r, 409))
+        api.hostile.answer_next("PUT", "/endpoint/alice/chat", lambda r: _echo(r, 409))
 
         provider.update(created.id, created.outs, {**inputs, "max_replica": 2})
 
@@ -98,9 +103,9 @@ class TestLogLinesAreScrubbed:
         assert SECRET not in line and ENV_VALUE not in line and "cannot serve ***" in line
 
     def test_the_warning_when_the_hardware_catalogue_cannot_be_read(self) -> None:
-        api = FakeApi()
+        api = EmulatedApi()
         provider, _, warn = make_provider(api)
-        api.fail_next("GET", "/provider/alice", lambda r: _echo(r, 400))
+        api.hostile.answer_next("GET", "/provider/alice", lambda r: _echo(r, 400))
 
         provider.create(_with_secrets(provider, name="chat"))
 
@@ -112,12 +117,12 @@ class TestScrubberBlanksValuesNotNames:
     """A short env value must not mangle the names it happens to occur in."""
 
     def test_an_endpoint_name_holding_a_short_env_value_is_printed_whole(self) -> None:
-        api = FakeApi()
+        api = EmulatedApi()
         provider, info, _ = make_provider(api)
         inputs = provider.check(
             {}, base_inputs(name="my-app-2-3y", env={"WORKERS": "2", "PROFILE": "app-2"})
         ).inputs
-        api.fail_next(
+        api.hostile.answer_next(
             "PUT",
             "/endpoint/alice/my-app-2-3y",
             lambda r: httpx.Response(409, json={"error": "busy: WORKERS=2 PROFILE=app-2"}),

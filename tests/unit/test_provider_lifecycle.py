@@ -1,17 +1,16 @@
-"""create / read / update / delete against a fake API over httpx.MockTransport.
+"""create / read / update / delete against the in-process emulator.
 
 Each test drives the provider's methods as the engine does (check, then create; diff, then
-update) and asserts what went over the wire and what the engine gets back.
+update) and asserts what went over the wire, what the engine gets back and what the API then holds.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 import pytest
-from provider_fakes import NAMESPACE, SHA, TOKEN, FakeApi, FakeClock, base_inputs, make_provider
+from provider_fakes import NAMESPACE, SHA, TOKEN, EmulatedApi, FakeClock, base_inputs, make_provider
 
 from pulumi_huggingface.errors import (
     AuthenticationError,
@@ -40,18 +39,18 @@ def create(
 
 
 @pytest.fixture
-def api() -> FakeApi:
-    return FakeApi()
+def api() -> EmulatedApi:
+    return EmulatedApi()
 
 
 @pytest.fixture
-def provider(api: FakeApi) -> InferenceEndpointProvider:
+def provider(api: EmulatedApi) -> InferenceEndpointProvider:
     return make_provider(api)[0]
 
 
 class TestCreate:
     def test_create_posts_the_declared_configuration_and_waits_until_running(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """The POST body is built from the table in the API's shape; the outputs are the settled ones."""
         id_, inputs, outs = create(provider, name="chat", env={"LOG_LEVEL": "info"}, tags=["dev"])
@@ -78,12 +77,13 @@ class TestCreate:
             "tags": ["dev", f"pulumi-hf:{inputs['__creation_token']}"],
         }
         assert id_ == f"{NAMESPACE}/chat"
-        assert outs["state"] == "running"
-        assert outs["url"] == "https://chat.endpoints.test"
+        assert outs["state"] == "running" == api.state("chat")
+        assert outs["url"].endswith(f"/endpoints/{NAMESPACE}/chat")
         assert outs["namespace"] == NAMESPACE
         assert outs["resolved_revision"] == SHA
         assert outs["compute_id"] == "aws-us-east-1-intel-icl-x2"
         assert outs["env"] == {"LOG_LEVEL": "info"} and outs["tags"] == ["dev"]
+        assert api.stored("chat")["model"]["env"] == {"LOG_LEVEL": "info"}
 
     def test_outputs_echo_the_inputs_so_the_next_diff_is_empty(
         self, provider: InferenceEndpointProvider
@@ -104,7 +104,7 @@ class TestCreate:
         assert outs["secrets"] == {"API_KEY": "secret-value"}
         assert provider.diff(id_, outs, inputs).changes is False
 
-    def test_namespace_comes_from_stack_config_without_asking_whoami(self, api: FakeApi) -> None:
+    def test_namespace_comes_from_stack_config_without_asking_whoami(self, api: EmulatedApi) -> None:
         """huggingface:namespace wins over the token's owner; no whoami call is made."""
         provider, _, _ = make_provider(api)
         provider.configure(
@@ -112,17 +112,18 @@ class TestCreate:
         )
         id_, _, outs = create(provider, name="chat")
         assert id_ == "acme-org/chat" and outs["namespace"] == "acme-org"
+        assert api.app.endpoint_ids() == ["acme-org/chat"]
         assert not [call for call in api.calls if call.path.endswith("whoami-v2")]
 
     def test_namespace_defaults_to_the_token_owner(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         id_, _, _ = create(provider, name="chat")
         assert id_ == f"{NAMESPACE}/chat"
         assert [call.path for call in api.calls][:2] == ["/api/whoami-v2", f"/v2/provider/{NAMESPACE}"]
 
     def test_hardware_the_catalogue_lacks_fails_before_the_post_listing_valid_choices(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         inputs = checked(provider, instance_size="x16")
         with pytest.raises(EndpointOperationError) as caught:
@@ -131,105 +132,99 @@ class TestCreate:
         assert "instance_size=x16" in message and "aws/us-east-1" in message
         assert "accelerator=cpu instance_type=intel-icl instance_size=x4" in message
         assert api.calls_of("POST") == []
+        assert api.app.endpoint_ids() == []
 
     def test_unknown_region_lists_the_vendor_regions(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         with pytest.raises(EndpointOperationError, match="offered: eu-west-1, us-east-1"):
             provider.create(checked(provider, region="ap-south-1"))
 
     def test_failed_endpoint_is_deleted_and_the_server_message_raised(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """A create that fails after the POST must not leave a billed endpoint that no state knows of."""
-        api.script("chat", "initializing", "failed")
+        api.app.inject_endpoint_fault(NAMESPACE, "chat", on="create", message="weights not found")
         with pytest.raises(EndpointFailedError) as caught:
             provider.create(checked(provider, name="chat"))
         message = str(caught.value)
-        assert "Endpoint failed to deploy" in message
+        assert "Endpoint failed to deploy: weights not found" in message
         assert "was deleted so that nothing is left behind" in message
-        assert api.endpoints == {}
+        assert api.app.endpoint_ids() == []
         assert len(api.calls_of("DELETE")) == 1
 
-    def test_deadline_deletes_the_endpoint_and_says_so(self, api: FakeApi) -> None:
+    def test_deadline_deletes_the_endpoint_and_says_so(self, api: EmulatedApi) -> None:
         clock = FakeClock()
         provider, _, _ = make_provider(api, clock=clock)
-        api.script("chat", *["initializing"] * 1000)
+        api.app.inject_endpoint_fault(NAMESPACE, "chat", on="create", outcome="stuck")
         with pytest.raises(DeadlineExceededError) as caught:
             provider.create(checked(provider, name="chat", timeouts={"create": "2m"}))
         assert "was deleted" in str(caught.value)
-        assert api.endpoints == {}
+        assert api.app.endpoint_ids() == []
         assert 120 <= clock.time - 1000 < 200
 
     def test_when_cleanup_fails_the_error_says_what_is_left_and_how_to_remove_or_adopt_it(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
-        api.script("chat", "failed")
-        api.fail_next("DELETE", "/chat", lambda request: httpx.Response(403, json={"error": "Forbidden"}))
+        api.app.inject_endpoint_fault(NAMESPACE, "chat", on="create")
+        # Every DELETE fails: the cleanup cannot remove what the create made.
+        api.app.add_fault("server_error", method="DELETE", status=500)
         with pytest.raises(EndpointFailedError) as caught:
             provider.create(checked(provider, name="chat"))
         message = str(caught.value)
         assert "still exists" in message and "hf endpoints delete chat --namespace alice" in message
         assert "adopt_existing=True" in message
-        assert ("alice", "chat") in api.endpoints
+        assert api.state("chat") == "failed"
 
     @pytest.mark.parametrize(
         "lost",
-        [
-            lambda request: httpx.Response(502, text="Bad Gateway"),
-            "read-timeout",
-        ],
-        ids=["502", "read-timeout"],
+        [{"kind": "server_error", "status": 502}, {"kind": "drop"}],
+        ids=["502", "dropped-connection"],
     )
-    def test_lost_post_answer_is_looked_up_not_posted_twice(self, api: FakeApi, lost: Any) -> None:
+    def test_lost_post_answer_is_looked_up_not_posted_twice(
+        self, api: EmulatedApi, lost: dict[str, Any]
+    ) -> None:
         """When the POST may have been acted on, the provider GETs the name and carries on with it."""
         provider, info, _ = make_provider(api)
-
-        def swallow(request: httpx.Request) -> httpx.Response:
-            api._create(NAMESPACE, json.loads(request.content))
-            if lost == "read-timeout":
-                raise httpx.ReadTimeout("timed out", request=request)
-            return lost(request)
-
-        api.fail_next("POST", f"/endpoint/{NAMESPACE}", swallow)
+        api.app.add_fault(**lost, method="POST", route="/v2/endpoint/{namespace}", after=True, times=1)
         id_, _, outs = create(provider, name="chat")
         assert len(api.calls_of("POST")) == 1
-        assert id_ == f"{NAMESPACE}/chat" and outs["state"] == "running"
+        assert id_ == f"{NAMESPACE}/chat" and outs["state"] == "running" == api.state("chat")
         assert any("answer to creating endpoint alice/chat was lost" in line for line in info)
 
-    def test_lost_post_with_no_endpoint_is_sent_again_once_the_name_reads_as_free(self, api: FakeApi) -> None:
+    def test_lost_post_with_no_endpoint_is_sent_again_once_the_name_reads_as_free(
+        self, api: EmulatedApi
+    ) -> None:
         """With an owner tag, a second POST is safe: the name is unique, and a late first one is ours."""
         provider, info, _ = make_provider(api)
-        api.fail_next(
-            "POST", f"/endpoint/{NAMESPACE}", lambda request: httpx.Response(503, text="unavailable")
-        )
+        api.app.add_fault("server_error", method="POST", route="/v2/endpoint/{namespace}", times=1)
         id_, _, outs = create(provider, name="chat")
         assert len(api.calls_of("POST")) == 2
-        assert id_ == f"{NAMESPACE}/chat" and outs["state"] == "running"
+        assert id_ == f"{NAMESPACE}/chat" and outs["state"] == "running" == api.state("chat")
         assert any("no endpoint of that name exists: sending the create again" in line for line in info)
 
     def test_lost_post_without_a_token_says_nothing_was_created(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """Inputs from before owner tags: an absent name proves nothing, so no second POST."""
-        api.fail_next(
-            "POST", f"/endpoint/{NAMESPACE}", lambda request: httpx.Response(503, text="unavailable")
-        )
+        api.app.add_fault("server_error", method="POST", route="/v2/endpoint/{namespace}", times=1)
         inputs = checked(provider, name="chat")
         del inputs["__creation_token"]
         with pytest.raises(EndpointOperationError, match="nothing was created"):
             provider.create(inputs)
         assert len(api.calls_of("POST")) == 1
+        assert api.app.endpoint_ids() == []
 
     def test_name_conflict_without_adoption_mentions_adopt_existing(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         api.seed("chat")
         with pytest.raises(EndpointOperationError, match="adopt_existing=True"):
             provider.create(checked(provider, name="chat"))
+        assert api.stored("chat")["tags"] == [], "an endpoint made outside Pulumi is left as it was"
 
     def test_adopt_existing_applies_only_what_differs(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """An endpoint made outside Pulumi is taken over: one PUT with the differences, no POST."""
         api.seed("chat")
@@ -244,7 +239,8 @@ class TestCreate:
         assert api.calls_of("POST") == []
         [put] = api.calls_of("PUT")
         assert put.body == {"compute": {"scaling": {"maxReplica": 2}}, "model": {"task": "text-generation"}}
-        assert outs["max_replica"] == 2 and outs["state"] == "running"
+        assert outs["max_replica"] == 2 and outs["state"] == "running" == api.state("chat")
+        assert api.stored("chat")["compute"]["scaling"]["maxReplica"] == 2
         assert provider.diff(id_, outs, inputs).changes is False
 
     @pytest.mark.parametrize(
@@ -253,7 +249,7 @@ class TestCreate:
         ids=["secrets-sent", "secrets-already-set"],
     )
     def test_adoption_sends_unreadable_values_unless_already_set(
-        self, api: FakeApi, provider: InferenceEndpointProvider, already_set: bool, sent: Any
+        self, api: EmulatedApi, provider: InferenceEndpointProvider, already_set: bool, sent: Any
     ) -> None:
         """Secrets cannot be read back: adoption sends them, unless the program says the endpoint has them.
 
@@ -286,16 +282,17 @@ class TestCreate:
         assert provider.diff(id_, outs, changed).changes is True
         provider.update(id_, outs, changed)
         assert api.calls_of("PUT")[-1].body == {"model": {"secrets": {"API_KEY": "sk-2"}}}
+        assert api.stored("chat")["model"]["secrets"] == {"API_KEY": "sk-2"}
 
     def test_adopt_existing_refuses_an_endpoint_in_another_region(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         api.seed("chat", provider={"vendor": "aws", "region": "eu-west-1"})
         with pytest.raises(EndpointOperationError, match="region is 'eu-west-1' there"):
             provider.create(checked(provider, name="chat", adopt_existing=True))
         assert api.calls_of("PUT") == []
 
-    def test_progress_lines_name_the_endpoint(self, api: FakeApi) -> None:
+    def test_progress_lines_name_the_endpoint(self, api: EmulatedApi) -> None:
         provider, info, _ = make_provider(api)
         create(provider, name="chat")
         assert info[0] == "huggingface: endpoint alice/chat is pending (0/1 replicas ready, 0s elapsed)"
@@ -304,7 +301,7 @@ class TestCreate:
 
 class TestUpdate:
     def test_scale_to_zero_timeout_change_sends_exactly_the_scaling_group(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """15 → 30 minutes is one PUT of exactly the timeout and its partner min_replica (the API
         refuses one without the other); the id and url stay."""
@@ -322,36 +319,41 @@ class TestUpdate:
         assert api.stored("chat")["compute"]["scaling"]["scaleToZeroTimeout"] == 30
 
     def test_update_waits_for_the_change_to_settle(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """Right after a PUT the endpoint may still say running: the update waits for the transition."""
         id_, inputs, outs = create(provider, name="chat")
-        api.stale_put = True
-        api.script("chat", "running", "running", "updating", "running")
+        api.app.configure(update_lag_seconds=10)
         result = provider.update(id_, outs, checked(provider, inputs, name="chat", max_replica=3))
-        assert result.outs is not None and result.outs["state"] == "running"
-        assert "chat" not in api.scripts, "the update returned before the endpoint left running"
+        assert result.outs is not None and result.outs["state"] == "running" == api.state("chat")
+        states = [step["state"] for step in api.app.inspect(NAMESPACE, "chat")["history"]]
+        assert states[-2:] == ["updating", "running"], "the update returned before the endpoint left running"
 
-    def test_a_change_that_never_leaves_running_is_accepted_after_a_bounded_grace(self, api: FakeApi) -> None:
+    def test_a_change_that_never_leaves_running_is_accepted_after_a_bounded_grace(
+        self, api: EmulatedApi
+    ) -> None:
         clock = FakeClock()
         provider, _, _ = make_provider(api, clock=clock)
         id_, inputs, outs = create(provider, name="chat")
-        api.stale_put = True
+        api.app.configure(update_lag_seconds=10**9)
         started = clock.time
         result = provider.update(id_, outs, checked(provider, inputs, name="chat", max_replica=3))
         assert result.outs is not None and result.outs["max_replica"] == 3
         assert 60 <= clock.time - started <= 70
+        assert api.stored("chat")["compute"]["scaling"]["maxReplica"] == 3
 
     def test_update_failed_raises_the_server_message(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         id_, inputs, outs = create(provider, name="chat")
-        api.script("chat", "updating", "updateFailed")
-        with pytest.raises(EndpointFailedError, match="updateFailed"):
+        api.app.inject_endpoint_fault(NAMESPACE, "chat", on="update", message="out of memory")
+        with pytest.raises(EndpointFailedError, match="updateFailed") as caught:
             provider.update(id_, outs, checked(provider, inputs, name="chat", instance_size="x4"))
+        assert "out of memory" in str(caught.value)
+        assert api.state("chat") == "updateFailed"
 
     def test_image_change_sends_the_whole_image_with_credentials(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """The API replaces model.image whole and reads credentials back redacted: send them again."""
         image = {"url": "ghcr.io/acme/server:1", "port": 8080}
@@ -376,9 +378,10 @@ class TestUpdate:
                 }
             }
         }
+        assert api.stored("chat")["model"]["image"]["custom"]["url"] == "ghcr.io/acme/server:2"
 
     def test_removed_clear_fields_are_cleared_on_the_server(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         id_, inputs, outs = create(provider, name="chat", env={"A": "1"}, tags=["dev"], revision="main")
         news = checked(provider, inputs, name="chat")
@@ -389,9 +392,11 @@ class TestUpdate:
             "model": {"revision": None, "env": {}},
             "tags": [f"pulumi-hf:{news['__creation_token']}"],
         }
+        stored = api.stored("chat")
+        assert (stored["model"]["env"], stored["tags"]) == ({}, [f"pulumi-hf:{news['__creation_token']}"])
 
     def test_changing_only_provider_inputs_makes_no_api_call(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         id_, inputs, outs = create(provider, name="chat")
         before = len(api.calls)
@@ -406,11 +411,11 @@ class TestUpdate:
 
 class TestRead:
     def test_refresh_after_an_out_of_band_change_shows_drift(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """A timeout changed in the web UI comes back from read, so the next preview plans to restore it."""
         id_, inputs, outs = create(provider, name="chat")
-        api.stored("chat")["compute"]["scaling"]["scaleToZeroTimeout"] = 60
+        api.app.drift(NAMESPACE, "chat", {"compute": {"scaling": {"scaleToZeroTimeout": 60}}})
         result = provider.read(id_, outs)
         assert result.outs is not None and result.inputs is not None
         assert result.outs["scale_to_zero_timeout"] == 60
@@ -419,7 +424,7 @@ class TestRead:
         assert (diff.changes, diff.replaces) == (True, [])
 
     def test_refresh_without_changes_keeps_the_declared_form(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """Revision resolved to a SHA, redacted secrets and credentials, `protected`: no diff after
         refresh."""
@@ -433,7 +438,7 @@ class TestRead:
             container_registry_username="robot",
             container_registry_password="registry-password",
         )
-        api.stored("chat")["type"] = "protected"
+        api.app.drift(NAMESPACE, "chat", {"type": "protected"})
         result = provider.read(id_, outs)
         assert result.outs is not None and result.inputs is not None
         assert result.outs["revision"] == "main"
@@ -444,24 +449,24 @@ class TestRead:
         assert provider.diff(id_, result.outs, inputs).changes is False
 
     def test_a_revision_moved_outside_pulumi_shows_drift(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         id_, inputs, outs = create(provider, name="chat", revision="main")
-        api.stored("chat")["model"]["revision"] = "f" * 40
+        api.app.drift(NAMESPACE, "chat", {"model": {"revision": "f" * 40}})
         result = provider.read(id_, outs)
         assert result.outs is not None and result.outs["revision"] == "f" * 40
         assert provider.diff(id_, result.outs, inputs).changes is True
 
     def test_refresh_of_a_deleted_endpoint_drops_it(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         id_, _, outs = create(provider, name="chat")
-        del api.endpoints[(NAMESPACE, "chat")]
+        api.remove("chat")
         result = provider.read(id_, outs)
         assert (result.id, result.outs) == ("", {})
 
     def test_lookup_by_id_alone_returns_live_values(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         """InferenceEndpoint.get sends no state: the props are the lookup's own inputs."""
         api.seed("chat", tags=["prod"])
@@ -473,7 +478,7 @@ class TestRead:
         assert result.outs["state"] == "running"
 
     def test_lookup_by_bare_name_uses_the_default_namespace(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         api.seed("chat")
         assert provider.read("chat", {}).id == f"{NAMESPACE}/chat"
@@ -481,32 +486,34 @@ class TestRead:
 
 class TestDelete:
     def test_delete_waits_until_the_name_is_free(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         id_, _, outs = create(provider, name="chat")
         provider.delete(id_, outs)
-        assert api.endpoints == {}
+        assert api.app.endpoint_ids() == []
         assert api.calls[-1].method == "GET" and api.calls[-1].path.endswith("/chat")
 
     def test_delete_of_an_already_deleted_endpoint_succeeds(
-        self, api: FakeApi, provider: InferenceEndpointProvider
+        self, api: EmulatedApi, provider: InferenceEndpointProvider
     ) -> None:
         id_, _, outs = create(provider, name="chat")
-        del api.endpoints[(NAMESPACE, "chat")]
+        api.remove("chat")
         provider.delete(id_, outs)
         assert len(api.calls_of("DELETE")) == 1
 
-    def test_delete_that_never_completes_fails_within_the_delete_timeout(self, api: FakeApi) -> None:
+    def test_delete_that_never_completes_fails_within_the_delete_timeout(self, api: EmulatedApi) -> None:
         clock = FakeClock()
         provider, _, _ = make_provider(api, clock=clock)
         id_, _, outs = create(provider, name="chat", timeouts={"delete": "1m"})
-        api.fail_next("DELETE", "/chat", lambda request: httpx.Response(200, json={}))
+        # A DELETE acknowledged but never carried out: the emulator frees a name at once or not at all.
+        api.hostile.answer_next("DELETE", "/chat", lambda request: httpx.Response(200, json={}))
         with pytest.raises(EndpointOperationError, match="still existed after"):
             provider.delete(id_, outs)
+        assert api.exists("chat")
 
 
 class TestCredentials:
-    def test_missing_token_fails_at_the_first_api_call_with_how_to_set_one(self, api: FakeApi) -> None:
+    def test_missing_token_fails_at_the_first_api_call_with_how_to_set_one(self, api: EmulatedApi) -> None:
         provider, _, _ = make_provider(api, environ={})
         inputs = checked(provider, name="chat")
         assert provider.diff("alice/chat", {}, inputs).changes is True
@@ -514,13 +521,13 @@ class TestCredentials:
             provider.create(inputs)
         assert api.calls == []
 
-    def test_token_from_stack_config_is_used(self, api: FakeApi) -> None:
+    def test_token_from_stack_config_is_used(self, api: EmulatedApi) -> None:
         provider, _, _ = make_provider(api, environ={})
         provider.configure(_configure_request({"huggingface:token": TOKEN}))
         create(provider, name="chat")
         assert all(call.headers["Authorization"] == f"Bearer {TOKEN}" for call in api.calls)
 
-    def test_rejected_token_says_how_to_set_one_and_where_it_came_from(self, api: FakeApi) -> None:
+    def test_rejected_token_says_how_to_set_one_and_where_it_came_from(self, api: EmulatedApi) -> None:
         provider, _, _ = make_provider(api, environ={"HF_TOKEN": "hf_wrong_token_value"})
         with pytest.raises(AuthenticationError) as caught:
             provider.create(checked(provider, name="chat"))

@@ -11,7 +11,7 @@ from typing import Any
 import dill
 import pulumi
 import pytest
-from provider_fakes import TOKEN, FakeApi, make_provider
+from provider_fakes import TOKEN, EmulatedApi, make_provider
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
@@ -85,7 +85,7 @@ def test_pickled_provider_is_a_reference_to_the_frozen_import_path_and_holds_no_
 
 def test_a_configured_provider_pickles_without_token_settings_or_client() -> None:
     """Whatever the provider learns at run time stays out of its pickle."""
-    api = FakeApi()
+    api = EmulatedApi()
     provider, _, _ = make_provider(api)
     provider.configure(ConfigureRequest(Config(raw_config={"huggingface:token": TOKEN}, project_name="p")))
     provider.read("alice/none", {})  # builds the client and resolves settings
@@ -100,7 +100,7 @@ def test_a_configured_provider_pickles_without_token_settings_or_client() -> Non
 def test_outputs_never_contain_the_token() -> None:
     from test_provider_lifecycle import create
 
-    api = FakeApi()
+    api = EmulatedApi()
     provider, _, _ = make_provider(api)
     _, inputs, outs = create(provider, name="chat")
     assert TOKEN not in repr(outs) and TOKEN not in repr(inputs)

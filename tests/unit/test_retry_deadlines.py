@@ -1,8 +1,8 @@
 """Faults during an operation: client retries end at the operation's deadline, a lost answer to a
 call that is not idempotent is looked up before it is sent again, and an outage reads as one.
 
-The provider runs against the in-process emulator (its sleeps move the emulator's clock) or the
-scripted `FakeApi` with a fake clock, so no test waits wall time.
+The provider runs against the in-process emulator; its sleeps move the emulator's clock, so no
+test waits wall time.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import httpx
 import pytest
 from provider_fakes import (
     SMALL_CPU_ENDPOINT,
+    EmulatedApi,
     EmulatedStack,
-    FakeApi,
     FakeClock,
     base_inputs,
     make_provider,
@@ -56,24 +56,19 @@ def h(app: EmulatorApp) -> Harness:
 class TestRetriesEndAtTheDeadline:
     def test_a_delete_rate_limited_with_long_retry_afters_gives_up_within_its_timeout(self) -> None:
         """Six attempts 100 s apart would block ~10 minutes under timeouts.delete='90s'."""
-        api = FakeApi()
+        api = EmulatedApi()
         clock = FakeClock()
         provider, _, _ = make_provider(api, clock=clock)
         created = provider.create(provider.check({}, base_inputs(name="chat")).inputs)
         assert created.outs is not None
-        for _ in range(10):
-            api.fail_next(
-                "DELETE",
-                "/endpoint/alice/chat",
-                lambda r: httpx.Response(429, headers={"Retry-After": "100"}, json={"error": "slow down"}),
-            )
+        api.app.add_fault("rate_limit", method="DELETE", route=ENDPOINT_ROUTE, retry_after=100, times=10)
         started = clock.time
 
         with pytest.raises(HuggingFaceError, match="429"):
             provider.delete(created.id, {**created.outs, "timeouts": {"delete": "90s"}})
 
         assert clock.time - started <= 90
-        assert ("alice", "chat") in api.endpoints
+        assert api.state("chat") == "running"
 
 
 class TestLostAnswers:

@@ -79,6 +79,18 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.name_release_seconds,
         help="after a delete, the name answers 409 on create for this long (default: %(default)s)",
     )
+    parser.add_argument(
+        "--update-lag-seconds",
+        type=float,
+        default=defaults.update_lag_seconds,
+        help="after a PUT, the endpoint shows its previous state for this long (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--paused-update", choices=("keep", "redeploy", "refuse"), default=defaults.paused_update
+    )
+    parser.add_argument(
+        "--pause-while-deploying", choices=("accept", "refuse"), default=defaults.pause_while_deploying
+    )
     parser.add_argument("--type-update", choices=("in_place", "refuse"), default=defaults.type_update)
     parser.add_argument(
         "--accelerator-switch", choices=("refuse", "allow"), default=defaults.accelerator_switch
@@ -115,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             minute_seconds=args.minute_seconds,
             create_status=args.create_status,
             name_release_seconds=args.name_release_seconds,
+            update_lag_seconds=args.update_lag_seconds,
+            paused_update=args.paused_update,
+            pause_while_deploying=args.pause_while_deploying,
             type_update=args.type_update,
             accelerator_switch=args.accelerator_switch,
             revision_readback=args.revision_readback,

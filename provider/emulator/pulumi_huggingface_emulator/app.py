@@ -541,6 +541,8 @@ class EmulatorApp:
         with self._lock:
             record = self._settled(namespace, name)
             self._refuse_while_updating(record)
+            if record.state == PAUSED and self.settings.paused_update == "refuse":
+                raise bad_request("Endpoint is paused")
             # merge_update raises before anything is stored: an invalid PUT changes nothing ([O] spike).
             config = _parse_body(
                 request,
@@ -548,16 +550,29 @@ class EmulatorApp:
                     record.config, body, self.settings, record.state, self.catalogue
                 ),
             )
-            if record.state != PAUSED:
+            stays_paused = record.state == PAUSED and self.settings.paused_update == "keep"
+            if not stays_paused:
                 # A paused endpoint holds nothing until it is resumed, which is checked then.
-                self._check_quota(namespace, config, before=record.config, name=name)
+                self._check_quota(
+                    namespace,
+                    config,
+                    before=None if record.state == PAUSED else record.config,
+                    name=name,
+                )
             record.config = config
             now = self.clock()
-            record.updated_at = now
-            if record.state != PAUSED:
+            if stays_paused:
                 # A paused endpoint keeps its new configuration for the next resume ([I]).
+                record.updated_at = now
+            else:
                 outcome, reason = self._outcome(namespace, name, "update", record.config)
-                record.start_update(now, self._duration(), outcome=outcome, reason=reason)
+                record.start_update(
+                    now,
+                    self._duration(),
+                    outcome=outcome,
+                    reason=reason,
+                    lag=self.settings.update_lag_seconds,
+                )
             self._store.save(record)
             return _json(self._render(record, request))
 
@@ -580,6 +595,9 @@ class EmulatorApp:
         self._authenticate(request, args["namespace"])
         with self._lock:
             record = self._settled(args["namespace"], args["name"])
+            deploying = record.state in (PENDING, INITIALIZING, UPDATING)
+            if deploying and self.settings.pause_while_deploying == "refuse":
+                raise bad_request("Endpoint is being deployed")
             if record.state != PAUSED:
                 record.enter(self.clock(), PAUSED)
                 record.updated_at = record.since

@@ -114,13 +114,28 @@ class Record:
         elif outcome == "fail":
             self.plan.append((at + duration, FAILED, f"{MESSAGES[FAILED]}: {reason}"))
 
-    def start_update(self, at: float, duration: float, *, outcome: Outcome, reason: str) -> None:
-        """Begin applying an update: updating -> running, or updateFailed, or stuck."""
-        self.enter(at, UPDATING)
+    def start_update(
+        self, at: float, duration: float, *, outcome: Outcome, reason: str, lag: float = 0.0
+    ) -> None:
+        """Begin applying an update: updating -> running, or updateFailed, or stuck.
+
+        Args:
+            at: When the PUT was accepted.
+            duration: Seconds in `updating`.
+            outcome: "ok" ends running, "fail" ends updateFailed with `reason`, "stuck" never settles.
+            reason: Why it fails, appended to `status.message`.
+            lag: Seconds during which the endpoint still shows its previous state and `updatedAt`.
+        """
+        if lag > 0:
+            self.plan = [(at + lag, UPDATING, MESSAGES[UPDATING])]
+        else:
+            self.enter(at, UPDATING)
+            self.updated_at = at
+        shown = at + lag
         if outcome == "ok":
-            self.plan.append((at + duration, RUNNING, MESSAGES[RUNNING]))
+            self.plan.append((shown + duration, RUNNING, MESSAGES[RUNNING]))
         elif outcome == "fail":
-            self.plan.append((at + duration, UPDATE_FAILED, f"{MESSAGES[UPDATE_FAILED]}: {reason}"))
+            self.plan.append((shown + duration, UPDATE_FAILED, f"{MESSAGES[UPDATE_FAILED]}: {reason}"))
 
     def settle(self, now: float, minute_seconds: float) -> None:
         """Apply every transition due by `now`, including an idle scale-to-zero."""
@@ -128,6 +143,9 @@ class Record:
             if self.plan and self.plan[0][0] <= now:
                 at, state, message = self.plan.pop(0)
                 self._set(at, state, message)
+                if state == UPDATING:
+                    # A PUT shown late (see `start_update`'s lag) changes `updatedAt` only now.
+                    self.updated_at = at
                 continue
             deadline = self.idle_deadline(minute_seconds)
             if deadline is not None and deadline <= now:

@@ -23,6 +23,8 @@ RouteUpdate = Literal["merge", "replace"]
 WhileUpdating = Literal["accept", "conflict"]
 CacheHttpResponses = Literal["top_level", "experimental"]
 UnknownNamespaces = Literal["refuse", "allow"]
+PausedUpdate = Literal["keep", "redeploy", "refuse"]
+PauseWhileDeploying = Literal["accept", "refuse"]
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "create_status": (200, 202),
@@ -35,6 +37,8 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "while_updating": ("accept", "conflict"),
     "cache_http_responses": ("top_level", "experimental"),
     "unknown_namespaces": ("refuse", "allow"),
+    "paused_update": ("keep", "redeploy", "refuse"),
+    "pause_while_deploying": ("accept", "refuse"),
 }
 
 
@@ -79,6 +83,18 @@ class Settings:
         unknown_namespaces: Whether a namespace that is neither the whoami user's, one of its
             organisations, nor set up with `set_namespace` is refused with 403 ("refuse",
             default, as the service does) or works like the user's own ("allow").
+        update_lag_seconds: How long after an accepted PUT the endpoint keeps reporting its previous
+            state and `updatedAt` before it shows `updating` (reference §5: right after a PUT it
+            "may briefly still report `running`", [D/I]). The new configuration reads back at
+            once. 0 (default) shows `updating` at once; a very large value models a change that
+            never shows a transition.
+        paused_update: What a PUT does to a paused endpoint ([I], undocumented): "keep" (default)
+            stores the new configuration for the next resume and stays paused; "redeploy" applies
+            it with an update (`updating` -> `running`), waking the endpoint; "refuse" answers 400
+            `Bad Request: Endpoint is paused` and changes nothing.
+        pause_while_deploying: Whether pause is accepted while a deployment is under way (`pending`,
+            `initializing`, `updating`): "accept" (default) pauses at once; "refuse" answers 400
+            `Bad Request: Endpoint is being deployed` ([I], undocumented either way).
         list_page_size: The page size of the list route when the request gives no `limit`.
             None (default) returns every endpoint in one page, because huggingface_hub ignores
             `nextCursor` ([D] `hf_api.py`); 20 mimics the "default: 20" of the newer spec ([D?]).
@@ -88,6 +104,7 @@ class Settings:
     minute_seconds: float = 60.0
     create_status: int = 200
     name_release_seconds: float = 0.0
+    update_lag_seconds: float = 0.0
     type_update: TypeUpdate = "in_place"
     accelerator_switch: AcceleratorSwitch = "refuse"
     revision_readback: RevisionReadback = "sha"
@@ -98,6 +115,8 @@ class Settings:
     while_updating: WhileUpdating = "accept"
     cache_http_responses: CacheHttpResponses = "top_level"
     unknown_namespaces: UnknownNamespaces = "refuse"
+    paused_update: PausedUpdate = "keep"
+    pause_while_deploying: PauseWhileDeploying = "accept"
 
     def __post_init__(self) -> None:
         self.validate()
@@ -116,6 +135,8 @@ class Settings:
             raise ValueError(f"minute_seconds must be > 0, not {self.minute_seconds!r}")
         if self.name_release_seconds < 0:
             raise ValueError(f"name_release_seconds must be >= 0, not {self.name_release_seconds!r}")
+        if self.update_lag_seconds < 0:
+            raise ValueError(f"update_lag_seconds must be >= 0, not {self.update_lag_seconds!r}")
         if self.list_page_size is not None and self.list_page_size < 1:
             raise ValueError(f"list_page_size must be >= 1 or None, not {self.list_page_size!r}")
 
