@@ -19,8 +19,8 @@ import pytest
 
 from pulumi_huggingface import schema
 from pulumi_huggingface.client import EndpointsClient
-from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.inprocess import EmulatorTransport
+from pulumi_huggingface_emulator import EmulatorApp
+from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.errors import EndpointOperationError, HuggingFaceError
 from pulumi_huggingface.lifecycle import catalogue, converge, declaration, ownership
 from pulumi_huggingface.lifecycle.converge import EndpointCall
