@@ -12,8 +12,8 @@ from _common import NAMESPACE, TOKEN
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
-from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.provider import InferenceEndpointProvider
+from pulumi_huggingface_emulator import EmulatorServer
 from support import ProviderServer, make_urn
 
 TYPE = "huggingface:index:InferenceEndpoint"

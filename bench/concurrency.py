@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import TOKEN, print_command
 from _provider import check_and_create, peak_rss_kib, provider_server
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import ProviderServer
 
 STOCK_WORKERS = 4

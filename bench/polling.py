@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import GET_ROUTE, LIST_ROUTE, print_command
 from cli_scale import Stack, find_pulumi, requests
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 PER_WAIT = Path(__file__).resolve().parent / "per_wait"
 STRATEGIES = ("shared", "per-wait")

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import TOKEN, print_command
 from _provider import inputs, provider_server, urn
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import ProviderServer
 
 TEMPLATE = "preview-000"

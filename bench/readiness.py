@@ -35,9 +35,9 @@ from _common import (
 )
 
 from pulumi_huggingface.client import EndpointsClient
-from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.emulator.settings import parse_provision_seconds
 from pulumi_huggingface.waiting import watcher_for
+from pulumi_huggingface_emulator import EmulatorServer
+from pulumi_huggingface_emulator.settings import parse_provision_seconds
 
 DEADLINE_SECONDS = 600.0
 

@@ -83,9 +83,14 @@ def make_venv(path: Path, *requirements: str) -> Path:
     """A fresh virtualenv at `path` with `requirements` installed; returns its interpreter."""
     _run([sys.executable, "-m", "venv", str(path)], timeout=120)
     python = path / "bin" / "python"
+    install(python, *requirements)
+    return python
+
+
+def install(python: Path, *requirements: str) -> None:
+    """Install `requirements` with the interpreter `python`'s pip, at the versions of the constraints."""
     pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     _run([*pip, "-c", str(CONSTRAINTS), *requirements], timeout=INSTALL_SECONDS)
-    return python
 
 
 def run_in(python: Path, *args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:

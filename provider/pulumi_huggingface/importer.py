@@ -180,10 +180,8 @@ def plan_endpoint(
     live = schema.live_inputs(endpoint)
     inputs: dict[str, Any] = {}
     for item in FIELDS:
-        if item.name == "name":
-            inputs["name"] = name
-        elif item.name == "namespace":
-            inputs["namespace"] = namespace
+        if item.from_url:
+            inputs[item.name] = namespace
         elif (
             # Unreadable values come from the config, the state from `status.state`, below.
             item.readback is Readback.NEVER
@@ -324,11 +322,16 @@ def _unexpressed(endpoint: Mapping[str, Any], endpoint_id: str) -> list[Omission
     provider's own tags and the values the API never reads back are handled elsewhere; empty values
     hold nothing to lose.
     """
-    tags_path = FIELDS_BY_NAME["tags"].api_path or "tags"
     document = copy.deepcopy(dict(endpoint))
-    present, tags = _lookup(document, tags_path)
-    if present and isinstance(tags, list):
-        _set(document, tags_path, [tag for tag in tags if not schema.is_reserved_tag(tag)])
+    for item in FIELDS:
+        # Each value as the table reads it: what the provider keeps for itself (its hidden tags) is
+        # nothing of the user's to lose.
+        group = schema.group_of(item)
+        if item.api_path is None or (group is not None and group.composite):
+            continue
+        present, value = _lookup(document, item.api_path)
+        if present:
+            _set(document, item.api_path, item.decode(value))
     skipped = {
         _STATUS_PATH,
         *_OUTPUT_PATHS,

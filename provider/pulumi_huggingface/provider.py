@@ -344,7 +344,7 @@ class InferenceEndpointProvider(ResourceProvider):
             actions = [name for name in changed if FIELDS_BY_NAME[name].applied_by]
             if not payload and not actions:
                 # Only provider-only inputs (or equivalent spellings) changed: nothing to send.
-                outs = {**olds, **{f.name: news.get(f.name) for f in FIELDS if f.name != "namespace"}}
+                outs = {**olds, **{f.name: news.get(f.name) for f in FIELDS if not f.from_url}}
                 outs.update({key: news[key] for key in INTERNAL_KEYS if key in news})
                 return UpdateResult(outs)
             client = self._connection.client()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from pulumi_huggingface.schema import FIELDS, GROUPS, OUTPUTS, Field, Mutability, Removal
+from pulumi_huggingface.schema import FIELDS, OUTPUTS, Field, Mutability, Removal, group_of
 
 __all__ = ["END_MARKER", "START_MARKER", "render_reference"]
 
@@ -35,14 +35,15 @@ def _change(field: Field) -> str:
         return "in place (provider only, no API call)"
     if field.applied_by:
         return "in place (its own API call, not the PUT)"
-    if field.group is not None:
-        partners = ", ".join(f"`{name}`" for name in GROUPS[field.group] if name != field.name)
+    group = group_of(field)
+    if group is not None:
+        partners = ", ".join(f"`{name}`" for name in group.fields if name != field.name)
         return f"in place (sent with {partners})"
     return "in place"
 
 
 def _api(field: Field) -> str:
-    if field.name == "namespace":
+    if field.from_url:
         return "URL path"
     if field.applied_by:
         return field.applied_by

@@ -2,14 +2,18 @@
 
 `FIELDS` is the one table that says, for each input: its Python name, where it lives in the API's
 JSON, its type, whether a change updates the endpoint in place or replaces it (and why), what
-removing it from the program does, whether it is secret, and what it means. `OUTPUTS` does the same
-for what the API reports. Everything else is driven by these two tables:
+removing it from the program does, whether it is secret, and what it means; and, where the input
+needs its own, how it is encoded, decoded and normalised and which rules check applies to its value.
+`GROUPS`, beside it, declares the inputs the API can only change together, and how a group with one
+composite value (the image, the scaling measure) is built and read. `OUTPUTS` does the same for what
+the API reports. Everything else is driven by these tables, with no case for a particular input:
 
 * `create_payload` and `update_payload` build the request bodies (the only code that writes
   camelCase keys);
 * `live_inputs` and `status_outputs` read an endpoint's JSON back into Python names (the only code
   that reads them);
 * `changed_fields` decides what a diff is, `reconcile` tells server normalisation from drift;
+* `pulumi_huggingface.validation` applies each input's rules (`Field.check`) and those between inputs;
 * `pulumi_huggingface.reference` renders the tables as the README's resource reference.
 
 This module imports nothing from Pulumi: values that are still unknown during a preview are
@@ -45,16 +49,19 @@ __all__ = [
     "FIELDS",
     "FIELDS_BY_NAME",
     "GROUPS",
+    "GROUPS_BY_NAME",
     "IDENTITY_TAG_PREFIX",
     "INTERNAL_CREATION_TOKEN",
     "INTERNAL_DEFAULTS",
     "INTERNAL_DEFAULTS_VERSION",
     "INTERNAL_RESOURCE_IDENTITY",
     "INTERNAL_RESOURCE_NAME",
+    "MAX_NAME_LENGTH",
     "OUTPUTS",
     "OWNER_TAG_PREFIX",
     "RESERVED_TAG_PREFIXES",
     "Field",
+    "Group",
     "Kind",
     "Mutability",
     "OutputField",
@@ -64,6 +71,7 @@ __all__ = [
     "create_payload",
     "effective",
     "encode_image",
+    "group_of",
     "hidden_tags",
     "identity_tag",
     "identity_tags",
@@ -73,6 +81,7 @@ __all__ = [
     "observed_desired_state",
     "owner_tag",
     "owner_tags",
+    "parse_duration",
     "reconcile",
     "settled_states",
     "status_outputs",
@@ -151,6 +160,12 @@ class Readback(enum.Enum):
 
 Matcher = Callable[[Any, Any, Mapping[str, Any]], bool]
 Observer = Callable[[Any, Mapping[str, Any]], Any]
+Encoder = Callable[[Any, Mapping[str, Any]], Any]
+Decoder = Callable[[Any], Any]
+Normaliser = Callable[[Any], Any]
+Shaper = Callable[[Any, Any], Any]
+IsUnknown = Callable[[Any], bool]
+Rule = Callable[[Any, IsUnknown], list[str]]
 
 
 def _equal(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
@@ -169,11 +184,7 @@ def _same_tags(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
 
 
 def _same_type(declared: Any, live: Any, previous: Mapping[str, Any]) -> bool:
-    # Endpoints created as `protected` (the old name of `authenticated`) still read back that way.
-    def canonical(value: Any) -> Any:
-        return "authenticated" if value == "protected" else value
-
-    return bool(canonical(declared) == canonical(live))
+    return bool(_canonical_type(declared) == _canonical_type(live))
 
 
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
@@ -248,514 +259,66 @@ def observed_desired_state(declared: Any, endpoint: Mapping[str, Any]) -> Any:
     return observed
 
 
-@dataclass(frozen=True)
-class Field:
-    """One input of `InferenceEndpoint`.
-
-    Attributes:
-        name: The Python name, used in `InferenceEndpointArgs`, in the inputs and in the outputs.
-        api_path: Where the value sits in the endpoint's JSON, dotted (``"compute.scaling.minReplica"``);
-            None when it is not in the JSON body (namespace, provider-only inputs).
-        kind: The value's type.
-        mutability: Whether a change updates in place, replaces the endpoint, or stays in the provider.
-        removal: What removing the input from the program does.
-        description: One line saying what the input means.
-        replace_reason: Why a change replaces the endpoint (replace-only inputs).
-        default: The value the provider uses when the input is absent (REMOVAL.DEFAULT inputs).
-        cleared: The value sent to clear the field on the server (Removal.CLEAR inputs).
-        secret: The resource marks the value secret in the stack's state.
-        redacted: The value never appears in messages (secrets, registry credentials, env values).
-        readback: How far the live endpoint tells the current value.
-        compare_when_absent: An absent input is compared with the live value as its default, so
-            drift away from the default shows.
-        group: The name of the inputs the API can only change together (see `GROUPS`): a change
-            to any member sends every member.
-        choices: The accepted values, if the API takes an enumeration.
-        minimum: The smallest accepted number.
-        maximum: The largest accepted number.
-        matches: Tells whether a declared value and a live value mean the same, given the previous
-            outputs (server normalisation is not drift).
-        applied_by: For an input the update's PUT does not carry, the API calls that apply a
-            change of it and where it is read back; empty for inputs in the endpoint's JSON.
-        observe: For an input the API holds as runtime state rather than configuration, derives
-            the value to record from the declared value and the endpoint's JSON (instead of
-            `reconcile`), so that what the service does by itself is not mistaken for drift.
-    """
-
-    name: str
-    api_path: str | None
-    kind: Kind
-    mutability: Mutability
-    removal: Removal
-    description: str
-    replace_reason: str = ""
-    default: Any = None
-    cleared: Any = None
-    secret: bool = False
-    redacted: bool = False
-    readback: Readback = Readback.EXACT
-    compare_when_absent: bool = False
-    group: str | None = None
-    choices: tuple[str, ...] = ()
-    minimum: float | None = None
-    maximum: float | None = None
-    matches: Matcher = _equal
-    applied_by: str = ""
-    observe: Observer | None = None
-
-    @property
-    def sent_to_api(self) -> bool:
-        """Whether the input is part of the endpoint's JSON."""
-        return self.api_path is not None
+# --- codecs of single inputs ------------------------------------------------------------------
 
 
-_NAME_REASON = "the name is the endpoint's key in the API's URL"
-_NAMESPACE_REASON = "the namespace is part of the endpoint's URL"
-_PROVIDER_REASON = "the API cannot move an endpoint to another cloud or region"
-_PRIVATE_LINK_REASON = "the API sets PrivateLink only when it creates an endpoint"
-# [D] 2023 docs: "There is no ability to update from one instance type to another (CPU to GPU or
-# vice versa)"; the emulator refuses it by default. Declared in place, a preview would promise an
-# update that the API then refuses.
-_ACCELERATOR_REASON = "the API refuses to switch an endpoint between CPU and GPU"
-
-# The table. Order is the order of huggingface_hub's `create_inference_endpoint`, then the
-# provider's own inputs; the reference renders it in this order.
-FIELDS: Final[tuple[Field, ...]] = (
-    Field(
-        "name",
-        "name",
-        Kind.STRING,
-        Mutability.REPLACE,
-        Removal.DEFAULT,
-        "The endpoint's name: lowercase letters, digits and `-`, at most 32 characters. "
-        "Defaults to the resource name plus a random suffix.",
-        replace_reason=_NAME_REASON,
-    ),
-    Field(
-        "namespace",
-        None,
-        Kind.STRING,
-        Mutability.REPLACE,
-        Removal.KEEP,
-        "The user or organization that owns the endpoint. Defaults to stack config "
-        "`huggingface:namespace`, else the token's owner.",
-        replace_reason=_NAMESPACE_REASON,
-    ),
-    Field(
-        "repository",
-        "model.repository",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.REQUIRED,
-        "The Hub model repository to serve, e.g. `openai-community/gpt2`.",
-    ),
-    Field(
-        "framework",
-        "model.framework",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.REQUIRED,
-        "The model's framework, e.g. `pytorch` or `custom`.",
-    ),
-    Field(
-        "task",
-        "model.task",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.KEEP,
-        "The task to serve, e.g. `text-generation`; the API cannot unset it, so removing it keeps "
-        "the current task.",
-    ),
-    Field(
-        "revision",
-        "model.revision",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "The model revision (branch, tag or commit) to deploy; without it the latest commit.",
-        matches=_same_revision,
-    ),
-    Field(
-        "accelerator",
-        "compute.accelerator",
-        Kind.STRING,
-        Mutability.REPLACE,
-        Removal.REQUIRED,
-        "The accelerator: `cpu`, `gpu` or `neuron`.",
-        replace_reason=_ACCELERATOR_REASON,
-        choices=("cpu", "gpu", "neuron"),
-    ),
-    Field(
-        "instance_size",
-        "compute.instanceSize",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.REQUIRED,
-        "The instance size, e.g. `x1`, `x2`, `x4`.",
-    ),
-    Field(
-        "instance_type",
-        "compute.instanceType",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.REQUIRED,
-        "The instance type, e.g. `intel-icl` or `nvidia-t4`.",
-    ),
-    Field(
-        "vendor",
-        "provider.vendor",
-        Kind.STRING,
-        Mutability.REPLACE,
-        Removal.REQUIRED,
-        "The cloud vendor, e.g. `aws`.",
-        replace_reason=_PROVIDER_REASON,
-    ),
-    Field(
-        "region",
-        "provider.region",
-        Kind.STRING,
-        Mutability.REPLACE,
-        Removal.REQUIRED,
-        "The cloud region, e.g. `us-east-1`.",
-        replace_reason=_PROVIDER_REASON,
-    ),
-    Field(
-        "min_replica",
-        "compute.scaling.minReplica",
-        Kind.INTEGER,
-        Mutability.IN_PLACE,
-        Removal.DEFAULT,
-        "The minimum number of replicas; 0 lets the endpoint scale to zero. Defaults to 1.",
-        default=1,
-        minimum=0,
-        compare_when_absent=True,
-        group="scaling",
-    ),
-    Field(
-        "max_replica",
-        "compute.scaling.maxReplica",
-        Kind.INTEGER,
-        Mutability.IN_PLACE,
-        Removal.DEFAULT,
-        "The maximum number of replicas. Defaults to 1.",
-        default=1,
-        minimum=1,
-        compare_when_absent=True,
-    ),
-    Field(
-        "scale_to_zero_timeout",
-        "compute.scaling.scaleToZeroTimeout",
-        Kind.INTEGER,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "Minutes without requests before the endpoint scales to zero (15 to 2880); needs "
-        "`min_replica=0` declared (check refuses it beside the default, 1). Without it, an endpoint "
-        "with `min_replica` 0 gets the API's own default (15).",
-        minimum=15,
-        maximum=2880,
-        group="scaling",
-    ),
-    Field(
-        "scaling_metric",
-        "compute.scaling.measure",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.KEEP,
-        "The autoscaling metric: `hardwareUsage` or `pendingRequests`.",
-        group="measure",
-        choices=("hardwareUsage", "pendingRequests"),
-    ),
-    Field(
-        "scaling_threshold",
-        "compute.scaling.measure",
-        Kind.NUMBER,
-        Mutability.IN_PLACE,
-        Removal.DEFAULT,
-        "The autoscaling threshold of `scaling_metric`; without it the API's default.",
-        group="measure",
-        minimum=0,
-    ),
-    Field(
-        "type",
-        "type",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.DEFAULT,
-        "Who may call the endpoint: `public`, `authenticated` (default) or `private`; `protected` is "
-        "a deprecated alias of `authenticated`.",
-        default="authenticated",
-        compare_when_absent=True,
-        choices=("public", "authenticated", "private"),
-        matches=_same_type,
-    ),
-    Field(
-        "custom_image",
-        "model.image",
-        Kind.OBJECT,
-        Mutability.IN_PLACE,
-        Removal.DEFAULT,
-        'The container image: keyed by variant (`{"vLLM": {"url": ..., "port": ...}}`) or a flat custom '
-        'container (`{"url": ..., "port": ..., "healthRoute": ...}`). Defaults to the managed image. '
-        "Registry credentials go in `container_registry_username` and `container_registry_password`, "
-        "never in here (stored in plain text).",
-        group="image",
-        matches=_same_image,
-    ),
-    Field(
-        "container_registry_username",
-        "model.image.custom.credentials.username",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "The username for the registry of a custom container image.",
-        group="image",
-        redacted=True,
-        readback=Readback.NEVER,
-    ),
-    Field(
-        "container_registry_password",
-        "model.image.custom.credentials.password",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "The password for the registry of a custom container image; needs the username.",
-        group="image",
-        secret=True,
-        redacted=True,
-        readback=Readback.NEVER,
-    ),
-    Field(
-        "container_command",
-        "model.command",
-        Kind.STRING_LIST,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "Replaces the container's entrypoint command.",
-        cleared=[],
-        matches=_equal_or_empty,
-    ),
-    Field(
-        "container_args",
-        "model.args",
-        Kind.STRING_LIST,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "Arguments appended to the container's entrypoint.",
-        cleared=[],
-        matches=_equal_or_empty,
-    ),
-    Field(
-        "env",
-        "model.env",
-        Kind.STRING_MAP,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "Environment variables of the container (not secret).",
-        cleared={},
-        redacted=True,
-        matches=_equal_or_empty,
-    ),
-    Field(
-        "secrets",
-        "model.secrets",
-        Kind.STRING_MAP,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "Secret environment variables of the container; the API never reads them back.",
-        cleared={},
-        secret=True,
-        redacted=True,
-        readback=Readback.NEVER,
-    ),
-    Field(
-        "tags",
-        "tags",
-        Kind.STRING_LIST,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "Tags shown in the Inference Endpoints UI.",
-        cleared=[],
-        matches=_same_tags,
-    ),
-    Field(
-        "domain",
-        "route.domain",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "A custom domain to serve the endpoint on.",
-        group="route",
-    ),
-    Field(
-        "path",
-        "route.path",
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.CLEAR,
-        "A custom path to serve the model on; starts with `/`.",
-        group="route",
-    ),
-    Field(
-        "cache_http_responses",
-        "cacheHttpResponses",
-        Kind.BOOLEAN,
-        Mutability.IN_PLACE,
-        Removal.DEFAULT,
-        "Whether the endpoint caches HTTP responses. Defaults to false. Sent as the top-level "
-        "`cacheHttpResponses` huggingface_hub sends; an API that keeps it elsewhere ignores it.",
-        default=False,
-        # The recent spec has no top-level `cacheHttpResponses` (it moved to the admin-only
-        # `experimentalFeatures`, reference §4.1): an answer without it is not drift, so no
-        # declaration can diff forever.
-        readback=Readback.IF_PRESENT,
-    ),
-    Field(
-        "private_link_account_id",
-        "privateService.accountId",
-        Kind.STRING,
-        Mutability.REPLACE,
-        Removal.CLEAR,
-        "The AWS account allowed to reach the endpoint through PrivateLink; needs `private_link_region`.",
-        replace_reason=_PRIVATE_LINK_REASON,
-        readback=Readback.IF_PRESENT,
-    ),
-    Field(
-        "private_link_region",
-        "privateService.region",
-        Kind.STRING,
-        Mutability.REPLACE,
-        Removal.CLEAR,
-        "The AWS region of the PrivateLink entry point, e.g. `us-east-1`.",
-        replace_reason=_PRIVATE_LINK_REASON,
-        readback=Readback.IF_PRESENT,
-    ),
-    Field(
-        "desired_state",
-        None,
-        Kind.STRING,
-        Mutability.IN_PLACE,
-        Removal.DEFAULT,
-        "The operational state to hold the endpoint in: `running` (default); `paused` (no replicas, "
-        "not billed, requests refused until resumed); `scaledToZero` (no replicas until the next "
-        "request wakes it; needs `min_replica` 0). Scaling to zero when idle is never drift.",
-        default=RUNNING,
-        compare_when_absent=True,
-        choices=DESIRED_STATES,
-        applied_by="`POST .../pause`, `.../resume`, `.../scale-to-zero`; read from `status.state`",
-        observe=observed_desired_state,
-    ),
-    Field(
-        "adopt_existing",
-        None,
-        Kind.BOOLEAN,
-        Mutability.PROVIDER,
-        Removal.DEFAULT,
-        "Take over an endpoint that already exists under this name instead of failing "
-        "(`pulumi import` does not work for dynamic resources). Defaults to false.",
-        default=False,
-    ),
-    Field(
-        "secrets_already_set",
-        None,
-        Kind.BOOLEAN,
-        Mutability.PROVIDER,
-        Removal.DEFAULT,
-        "With `adopt_existing`: the endpoint already holds the declared `secrets` and registry "
-        "credentials, so adopting it does not send them (the API cannot read them back to compare). "
-        "Defaults to false: adoption sends them.",
-        default=False,
-    ),
-    Field(
-        "timeouts",
-        None,
-        Kind.OBJECT,
-        Mutability.PROVIDER,
-        Removal.DEFAULT,
-        'How long to wait for the endpoint to settle: `{"create": "30m", "update": "30m", '
-        '"delete": "15m"}` (the defaults); durations like `90s`, `45m`, `1h30m`.',
-        default=None,
-    ),
-)
-
-FIELDS_BY_NAME: Final[Mapping[str, Field]] = {field.name: field for field in FIELDS}
+def _as_is(value: Any) -> Any:
+    return value
 
 
-@dataclass(frozen=True)
-class OutputField:
-    """A value the API reports about an endpoint, beyond the echoed inputs.
-
-    Attributes:
-        name: The Python name of the output.
-        api_path: Where it sits in the endpoint's JSON, dotted.
-        kind: The value's type.
-        description: One line saying what it means.
-    """
-
-    name: str
-    api_path: str
-    kind: Kind
-    description: str
+def _sent_as_is(value: Any, inputs: Mapping[str, Any]) -> Any:
+    return value
 
 
-OUTPUTS: Final[tuple[OutputField, ...]] = (
-    OutputField("url", "status.url", Kind.STRING, "The URL to send inference requests to, once running."),
-    OutputField(
-        "state", "status.state", Kind.STRING, "The endpoint's state, e.g. `running`, `scaledToZero`."
-    ),
-    OutputField("status_message", "status.message", Kind.STRING, "What the API says about the state."),
-    OutputField("ready_replica", "status.readyReplica", Kind.INTEGER, "Replicas ready to serve."),
-    OutputField("target_replica", "status.targetReplica", Kind.INTEGER, "Replicas the endpoint scales to."),
-    OutputField("created_at", "status.createdAt", Kind.STRING, "When the endpoint was created (UTC)."),
-    OutputField("updated_at", "status.updatedAt", Kind.STRING, "When the endpoint was last changed (UTC)."),
-    OutputField(
-        "resolved_revision", "model.revision", Kind.STRING, "The model commit the endpoint runs (a full SHA)."
-    ),
-    OutputField(
-        "compute_id", "compute.id", Kind.STRING, "The API's id of the hardware, e.g. `aws-us-east-1-cpu-x2`."
-    ),
-    OutputField("health_route", "healthRoute", Kind.STRING, "The route the API probes for health."),
-)
-
-# Groups: inputs the API can only change together. A change to any member sends every member.
-# * image and measure are composite values built from several inputs, at one API path: the API
-#   replaces `model.image` whole, and `measure` is a one-key map of the metric to its threshold.
-# * scaling: the API refuses `minReplica` >= 1 beside a stored `scaleToZeroTimeout`, including one
-#   it chose itself for `minReplica` 0, and the reference does not know whether raising `minReplica`
-#   clears it. So both go out: the timeout as declared, or null (cleared; the API's default again
-#   when `minReplica` is 0).
-# * route: whether the API merges `route` on PUT or replaces it whole is unknown (reference §4.1);
-#   sent whole, with a removed key as null, it means the same under either, where `domain` alone
-#   would erase `path` under the second.
-_GROUP_PATHS: Final[Mapping[str, str]] = {"image": "model.image", "measure": "compute.scaling.measure"}
-GROUPS: Final[Mapping[str, tuple[str, ...]]] = {
-    group: tuple(field.name for field in FIELDS if field.group == group)
-    for group in dict.fromkeys(field.group for field in FIELDS if field.group is not None)
-}
+def _live_as_is(declared: Any, live: Any) -> Any:
+    return live
 
 
-def is_internal(key: str) -> bool:
-    """Tell whether an input key is the provider's own (``__defaults``, ``__provider``, ...)."""
-    return key.startswith("__")
+def _empty_as_none(value: Any) -> Any:
+    # The API reads an unset map or list back as {} / [] (and sometimes omits it).
+    return value or None
 
 
-def effective(field: Field, value: Any) -> Any:
-    """Return what an input's value means on the server: an absent value is its default or empty value."""
-    if value is not None:
+def _canonical_type(value: Any) -> Any:
+    # Endpoints created as `protected` (the old name of `authenticated`) still read back that way.
+    return "authenticated" if value == "protected" else value
+
+
+def _sorted_tags(value: Any) -> Any:
+    # The order of tags means nothing to the API.
+    return sorted(map(str, value)) if isinstance(value, list) else _empty_as_none(value)
+
+
+def _with_hidden_tags(value: Any, inputs: Mapping[str, Any]) -> Any:
+    # The API replaces `tags` whole: without the hidden tags (see `hidden_tags`), changing the
+    # user's tags would erase them, and with them the provider's proof that the endpoint is this
+    # resource's.
+    hidden = hidden_tags(inputs)
+    if not hidden:
         return value
-    if field.removal is Removal.DEFAULT:
-        return field.default
-    if field.removal is Removal.CLEAR:
-        return field.cleared
-    return None
+    return [*(value or []), *hidden]
 
 
-def settled_states(min_replica: int | None) -> frozenset[str]:
-    """Return the states in which an endpoint with this minimum replica count has settled.
+def _user_tags(value: Any) -> Any:
+    # The hidden tags are the provider's, not the user's: they never show as declared tags.
+    if not isinstance(value, list):
+        return value
+    return [tag for tag in value if not is_reserved_tag(tag)]
 
-    An endpoint allowed to scale to zero may settle there; paused is a user's choice, not ours.
-    """
-    minimum = FIELDS_BY_NAME["min_replica"].default if min_replica is None else min_replica
-    return frozenset({"running", "scaledToZero"}) if minimum == 0 else frozenset({"running"})
+
+def _image_alone(value: Any) -> Any:
+    # A flat container and its `{"custom": ...}` spelling, and no image and the managed one, are
+    # the same image.
+    return encode_image({"custom_image": value})
+
+
+def _image_as_declared(declared: Any, live: Any) -> Any:
+    # The API reads a flat container back as `{"custom": {...}}`: drift is recorded flat, as declared.
+    if isinstance(declared, dict) and "url" in declared and isinstance(live, dict) and len(live) == 1:
+        custom = live.get("custom")
+        if isinstance(custom, dict):
+            return custom
+    return live
 
 
 # --- JSON paths -------------------------------------------------------------------------------
@@ -813,7 +376,8 @@ def encode_image(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return image
 
 
-def _decode_image(image: Any) -> dict[str, Any]:
+def _decode_image(endpoint: Mapping[str, Any]) -> dict[str, Any]:
+    image = _get_path(endpoint, "model.image")
     if not isinstance(image, dict) or not image:
         return {"custom_image": None, "container_registry_username": None}
     image = {key: (dict(value) if isinstance(value, dict) else value) for key, value in image.items()}
@@ -837,7 +401,8 @@ def _encode_measure(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
     return {metric: inputs.get("scaling_threshold")}
 
 
-def _decode_measure(scaling: Any) -> dict[str, Any]:
+def _decode_measure(endpoint: Mapping[str, Any]) -> dict[str, Any]:
+    scaling = _get_path(endpoint, "compute.scaling")
     if not isinstance(scaling, Mapping):
         return {"scaling_metric": None, "scaling_threshold": None}
     measure = scaling.get("measure")
@@ -848,10 +413,783 @@ def _decode_measure(scaling: Any) -> dict[str, Any]:
     return {"scaling_metric": metric, "scaling_threshold": threshold}
 
 
-def _encode_group(group: str, inputs: Mapping[str, Any]) -> Any:
-    if group == "image":
-        return encode_image(inputs)
-    return _encode_measure(inputs)
+# --- check's rules on single values -----------------------------------------------------------
+
+MAX_NAME_LENGTH: Final = 32
+_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> float:
+    """Parse a duration like ``"90s"``, ``"45m"`` or ``"1h30m"`` into seconds.
+
+    Raises:
+        ValueError: The text is not such a duration, or it is zero.
+    """
+    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if match is None or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration like '90s', '45m' or '1h30m'")
+    hours, minutes, seconds = (int(group or 0) for group in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise ValueError(f"{text!r} is zero; give a positive duration")
+    return float(total)
+
+
+def _check_name(value: str, is_unknown: IsUnknown) -> list[str]:
+    if len(value) > MAX_NAME_LENGTH or not _NAME.match(value):
+        return [
+            f"name {value!r} is not a valid endpoint name: use at most {MAX_NAME_LENGTH} lowercase "
+            "letters, digits and '-', starting and ending with a letter or digit, or leave it out "
+            "to get a generated name."
+        ]
+    return []
+
+
+def _check_path(value: str, is_unknown: IsUnknown) -> list[str]:
+    if not value.startswith("/"):
+        return [f"path {value!r} must start with '/', e.g. '/{value}'."]
+    return []
+
+
+def _check_domain(value: str, is_unknown: IsUnknown) -> list[str]:
+    if "://" in value or "/" in value or " " in value:
+        return [f"domain {value!r} must be a bare host name such as 'models.example.com'."]
+    return []
+
+
+def _check_image(value: Mapping[str, Any], is_unknown: IsUnknown) -> list[str]:
+    if "url" in value:
+        reasons = []
+        url = value["url"]
+        if not is_unknown(url) and (not isinstance(url, str) or not url.strip()):
+            reasons.append(f"custom_image url must be a non-empty image reference, not {url!r}.")
+        port = value.get("port")
+        if port is not None and not is_unknown(port):
+            whole = isinstance(port, int) or (isinstance(port, float) and port.is_integer())
+            if isinstance(port, bool) or not whole or not 1 <= port <= 65535:
+                reasons.append(f"custom_image port must be a whole number 1..65535, not {port!r}.")
+        for key in ("healthRoute", "health_route"):
+            route = value.get(key)
+            if isinstance(route, str) and not route.startswith("/"):
+                reasons.append(f"custom_image {key} {route!r} must start with '/'.")
+        if "credentials" in value:
+            reasons.append(
+                "custom_image must not carry credentials; set container_registry_username and "
+                "container_registry_password instead (the password is kept secret)."
+            )
+        return reasons
+    if len(value) != 1:
+        keys = ", ".join(repr(key) for key in value) or "none"
+        return [
+            f"custom_image must be a flat container with a 'url' or exactly one variant such as "
+            f"{{'vLLM': {{'url': ..., 'port': ...}}}}; it has keys {keys}."
+        ]
+    variant, spec = next(iter(value.items()))
+    if not is_unknown(spec) and not isinstance(spec, Mapping):
+        return [f"custom_image variant {variant!r} must map to a dict of settings."]
+    if isinstance(spec, Mapping) and "credentials" in spec:
+        # custom_image is stored in plain text, and the API reads credentials back redacted, so
+        # they would also show as a change on every preview.
+        return [
+            f"custom_image[{variant!r}] must not carry credentials: custom_image is stored in plain "
+            "text. Set container_registry_username and container_registry_password instead (the "
+            "password is kept secret); they apply to a custom container, "
+            "{'url': ..., 'port': ...} or {'custom': {'url': ..., 'port': ...}}."
+        ]
+    if variant != "huggingface" and isinstance(spec, Mapping) and "url" not in spec:
+        return [f"custom_image variant {variant!r} needs a 'url' (the image to run)."]
+    return []
+
+
+def _check_tags(value: list[Any], is_unknown: IsUnknown) -> list[str]:
+    reserved = [tag for tag in value if is_reserved_tag(tag)]
+    if reserved:
+        prefix = next(p for p in RESERVED_TAG_PREFIXES if reserved[0].startswith(p))
+        return [
+            f"tags {reserved[0]!r} uses the prefix {prefix!r}, which the provider reserves "
+            "to recognise the endpoints it created; choose another tag."
+        ]
+    return []
+
+
+def _check_timeouts(value: Mapping[str, Any], is_unknown: IsUnknown) -> list[str]:
+    reasons = []
+    for key, duration in value.items():
+        if key not in DEFAULT_TIMEOUTS:
+            known = ", ".join(repr(name) for name in DEFAULT_TIMEOUTS)
+            reasons.append(f"timeouts has an unknown key {key!r}; use {known}.")
+            continue
+        if duration is None or is_unknown(duration):
+            continue
+        try:
+            parse_duration(duration)
+        except ValueError as exc:
+            reasons.append(f"timeouts[{key!r}]: {exc}.")
+    return reasons
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    """One input of `InferenceEndpoint`.
+
+    Attributes:
+        name: The Python name, used in `InferenceEndpointArgs`, in the inputs and in the outputs.
+        api_path: Where the value sits in the endpoint's JSON, dotted (``"compute.scaling.minReplica"``);
+            None when it is not in the JSON body (namespace, provider-only inputs).
+        kind: The value's type.
+        mutability: Whether a change updates in place, replaces the endpoint, or stays in the provider.
+        removal: What removing the input from the program does.
+        description: One line saying what the input means.
+        replace_reason: Why a change replaces the endpoint (replace-only inputs).
+        default: The value the provider uses when the input is absent (REMOVAL.DEFAULT inputs).
+        cleared: The value sent to clear the field on the server (Removal.CLEAR inputs).
+        secret: The resource marks the value secret in the stack's state.
+        redacted: The value never appears in messages (secrets, registry credentials, env values).
+        readback: How far the live endpoint tells the current value.
+        compare_when_absent: An absent input is compared with the live value as its default, so
+            drift away from the default shows.
+        group: The name of the inputs the API can only change together (see `GROUPS`): a change
+            to any member sends every member.
+        choices: The accepted values, if the API takes an enumeration.
+        minimum: The smallest accepted number.
+        maximum: The largest accepted number.
+        matches: Tells whether a declared value and a live value mean the same, given the previous
+            outputs (server normalisation is not drift).
+        applied_by: For an input the update's PUT does not carry, the API calls that apply a
+            change of it and where it is read back; empty for inputs in the endpoint's JSON.
+        observe: For an input the API holds as runtime state rather than configuration, derives
+            the value to record from the declared value and the endpoint's JSON (instead of
+            `reconcile`), so that what the service does by itself is not mistaken for drift.
+        encode: Turns the value (already its default or cleared value when absent) into what goes
+            to `api_path`, given all the inputs; members of a group with a composite value are
+            encoded by the group instead (`Group.encode`).
+        decode: Turns what `api_path` holds into the input's value; members of a group with a
+            composite value are decoded by the group instead (`Group.decode`).
+        normalise: Maps a value to the form a diff compares, so that spellings meaning the same
+            (an alias, another order, an empty map for none) are no change.
+        as_declared: Given the declared value and a live value that differs from it, returns the
+            live value to record as drift, written in the declaration's shape.
+        check: Check's rules on the value alone, beyond its kind, choices and bounds: returns the
+            reasons it is refused (empty if none). Only called with a value of the right kind.
+        unit: The unit of a number, named in check's messages about its bounds.
+        from_url: The value is a part of the endpoint's URL (``/endpoint/{namespace}/{name}``)
+            that its JSON does not hold: read back from the endpoint's id.
+    """
+
+    name: str
+    api_path: str | None
+    kind: Kind
+    mutability: Mutability
+    removal: Removal
+    description: str
+    replace_reason: str = ""
+    default: Any = None
+    cleared: Any = None
+    secret: bool = False
+    redacted: bool = False
+    readback: Readback = Readback.EXACT
+    compare_when_absent: bool = False
+    group: str | None = None
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    matches: Matcher = _equal
+    applied_by: str = ""
+    observe: Observer | None = None
+    encode: Encoder = _sent_as_is
+    decode: Decoder = _as_is
+    normalise: Normaliser = _as_is
+    as_declared: Shaper = _live_as_is
+    check: Rule | None = None
+    unit: str = ""
+    from_url: bool = False
+
+    @property
+    def sent_to_api(self) -> bool:
+        """Whether the input is part of the endpoint's JSON."""
+        return self.api_path is not None
+
+
+_NAME_REASON = "the name is the endpoint's key in the API's URL"
+_NAMESPACE_REASON = "the namespace is part of the endpoint's URL"
+_PROVIDER_REASON = "the API cannot move an endpoint to another cloud or region"
+_PRIVATE_LINK_REASON = "the API sets PrivateLink only when it creates an endpoint"
+# [D] 2023 docs: "There is no ability to update from one instance type to another (CPU to GPU or
+# vice versa)"; the emulator refuses it by default. Declared in place, a preview would promise an
+# update that the API then refuses.
+_ACCELERATOR_REASON = "the API refuses to switch an endpoint between CPU and GPU"
+
+# The table. Order is the order of huggingface_hub's `create_inference_endpoint`, then the
+# provider's own inputs; the reference renders it in this order.
+FIELDS: Final[tuple[Field, ...]] = (
+    Field(
+        name="name",
+        api_path="name",
+        kind=Kind.STRING,
+        mutability=Mutability.REPLACE,
+        removal=Removal.DEFAULT,
+        description=(
+            "The endpoint's name: lowercase letters, digits and `-`, at most 32 characters. "
+            "Defaults to the resource name plus a random suffix."
+        ),
+        replace_reason=_NAME_REASON,
+        check=_check_name,
+    ),
+    Field(
+        name="namespace",
+        api_path=None,
+        kind=Kind.STRING,
+        mutability=Mutability.REPLACE,
+        removal=Removal.KEEP,
+        description=(
+            "The user or organization that owns the endpoint. Defaults to stack config "
+            "`huggingface:namespace`, else the token's owner."
+        ),
+        replace_reason=_NAMESPACE_REASON,
+        from_url=True,
+    ),
+    Field(
+        name="repository",
+        api_path="model.repository",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.REQUIRED,
+        description="The Hub model repository to serve, e.g. `openai-community/gpt2`.",
+    ),
+    Field(
+        name="framework",
+        api_path="model.framework",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.REQUIRED,
+        description="The model's framework, e.g. `pytorch` or `custom`.",
+    ),
+    Field(
+        name="task",
+        api_path="model.task",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.KEEP,
+        description=(
+            "The task to serve, e.g. `text-generation`; the API cannot unset it, so removing it keeps "
+            "the current task."
+        ),
+    ),
+    Field(
+        name="revision",
+        api_path="model.revision",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="The model revision (branch, tag or commit) to deploy; without it the latest commit.",
+        matches=_same_revision,
+    ),
+    Field(
+        name="accelerator",
+        api_path="compute.accelerator",
+        kind=Kind.STRING,
+        mutability=Mutability.REPLACE,
+        removal=Removal.REQUIRED,
+        description="The accelerator: `cpu`, `gpu` or `neuron`.",
+        replace_reason=_ACCELERATOR_REASON,
+        choices=("cpu", "gpu", "neuron"),
+    ),
+    Field(
+        name="instance_size",
+        api_path="compute.instanceSize",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.REQUIRED,
+        description="The instance size, e.g. `x1`, `x2`, `x4`.",
+    ),
+    Field(
+        name="instance_type",
+        api_path="compute.instanceType",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.REQUIRED,
+        description="The instance type, e.g. `intel-icl` or `nvidia-t4`.",
+    ),
+    Field(
+        name="vendor",
+        api_path="provider.vendor",
+        kind=Kind.STRING,
+        mutability=Mutability.REPLACE,
+        removal=Removal.REQUIRED,
+        description="The cloud vendor, e.g. `aws`.",
+        replace_reason=_PROVIDER_REASON,
+    ),
+    Field(
+        name="region",
+        api_path="provider.region",
+        kind=Kind.STRING,
+        mutability=Mutability.REPLACE,
+        removal=Removal.REQUIRED,
+        description="The cloud region, e.g. `us-east-1`.",
+        replace_reason=_PROVIDER_REASON,
+    ),
+    Field(
+        name="min_replica",
+        api_path="compute.scaling.minReplica",
+        kind=Kind.INTEGER,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.DEFAULT,
+        description="The minimum number of replicas; 0 lets the endpoint scale to zero. Defaults to 1.",
+        default=1,
+        minimum=0,
+        compare_when_absent=True,
+        group="scaling",
+    ),
+    Field(
+        name="max_replica",
+        api_path="compute.scaling.maxReplica",
+        kind=Kind.INTEGER,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.DEFAULT,
+        description="The maximum number of replicas. Defaults to 1.",
+        default=1,
+        minimum=1,
+        compare_when_absent=True,
+    ),
+    Field(
+        name="scale_to_zero_timeout",
+        api_path="compute.scaling.scaleToZeroTimeout",
+        kind=Kind.INTEGER,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description=(
+            "Minutes without requests before the endpoint scales to zero (15 to 2880); needs "
+            "`min_replica=0` declared (check refuses it beside the default, 1). Without it, an endpoint "
+            "with `min_replica` 0 gets the API's own default (15)."
+        ),
+        minimum=15,
+        maximum=2880,
+        group="scaling",
+        unit="minutes",
+    ),
+    Field(
+        name="scaling_metric",
+        api_path="compute.scaling.measure",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.KEEP,
+        description="The autoscaling metric: `hardwareUsage` or `pendingRequests`.",
+        group="measure",
+        choices=("hardwareUsage", "pendingRequests"),
+    ),
+    Field(
+        name="scaling_threshold",
+        api_path="compute.scaling.measure",
+        kind=Kind.NUMBER,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.DEFAULT,
+        description="The autoscaling threshold of `scaling_metric`; without it the API's default.",
+        group="measure",
+        minimum=0,
+    ),
+    Field(
+        name="type",
+        api_path="type",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.DEFAULT,
+        description=(
+            "Who may call the endpoint: `public`, `authenticated` (default) or `private`; `protected` is "
+            "a deprecated alias of `authenticated`."
+        ),
+        default="authenticated",
+        compare_when_absent=True,
+        choices=("public", "authenticated", "private"),
+        matches=_same_type,
+        normalise=_canonical_type,
+    ),
+    Field(
+        name="custom_image",
+        api_path="model.image",
+        kind=Kind.OBJECT,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.DEFAULT,
+        description=(
+            'The container image: keyed by variant (`{"vLLM": {"url": ..., "port": ...}}`) or a flat custom '
+            'container (`{"url": ..., "port": ..., "healthRoute": ...}`). Defaults to the managed image. '
+            "Registry credentials go in `container_registry_username` and `container_registry_password`, "
+            "never in here (stored in plain text)."
+        ),
+        group="image",
+        matches=_same_image,
+        normalise=_image_alone,
+        as_declared=_image_as_declared,
+        check=_check_image,
+    ),
+    Field(
+        name="container_registry_username",
+        api_path="model.image.custom.credentials.username",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="The username for the registry of a custom container image.",
+        group="image",
+        redacted=True,
+        readback=Readback.NEVER,
+    ),
+    Field(
+        name="container_registry_password",
+        api_path="model.image.custom.credentials.password",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="The password for the registry of a custom container image; needs the username.",
+        group="image",
+        secret=True,
+        redacted=True,
+        readback=Readback.NEVER,
+    ),
+    Field(
+        name="container_command",
+        api_path="model.command",
+        kind=Kind.STRING_LIST,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="Replaces the container's entrypoint command.",
+        cleared=[],
+        matches=_equal_or_empty,
+        normalise=_empty_as_none,
+    ),
+    Field(
+        name="container_args",
+        api_path="model.args",
+        kind=Kind.STRING_LIST,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="Arguments appended to the container's entrypoint.",
+        cleared=[],
+        matches=_equal_or_empty,
+        normalise=_empty_as_none,
+    ),
+    Field(
+        name="env",
+        api_path="model.env",
+        kind=Kind.STRING_MAP,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="Environment variables of the container (not secret).",
+        cleared={},
+        redacted=True,
+        matches=_equal_or_empty,
+        normalise=_empty_as_none,
+    ),
+    Field(
+        name="secrets",
+        api_path="model.secrets",
+        kind=Kind.STRING_MAP,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="Secret environment variables of the container; the API never reads them back.",
+        cleared={},
+        secret=True,
+        redacted=True,
+        readback=Readback.NEVER,
+        normalise=_empty_as_none,
+    ),
+    Field(
+        name="tags",
+        api_path="tags",
+        kind=Kind.STRING_LIST,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="Tags shown in the Inference Endpoints UI.",
+        cleared=[],
+        matches=_same_tags,
+        encode=_with_hidden_tags,
+        decode=_user_tags,
+        normalise=_sorted_tags,
+        check=_check_tags,
+    ),
+    Field(
+        name="domain",
+        api_path="route.domain",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="A custom domain to serve the endpoint on.",
+        group="route",
+        check=_check_domain,
+    ),
+    Field(
+        name="path",
+        api_path="route.path",
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.CLEAR,
+        description="A custom path to serve the model on; starts with `/`.",
+        group="route",
+        check=_check_path,
+    ),
+    Field(
+        name="cache_http_responses",
+        api_path="cacheHttpResponses",
+        kind=Kind.BOOLEAN,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.DEFAULT,
+        description=(
+            "Whether the endpoint caches HTTP responses. Defaults to false. Sent as the top-level "
+            "`cacheHttpResponses` huggingface_hub sends; an API that keeps it elsewhere ignores it."
+        ),
+        default=False,
+        # The recent spec has no top-level `cacheHttpResponses` (it moved to the admin-only
+        # `experimentalFeatures`, reference §4.1): an answer without it is not drift, so no
+        # declaration can diff forever.
+        readback=Readback.IF_PRESENT,
+    ),
+    Field(
+        name="private_link_account_id",
+        api_path="privateService.accountId",
+        kind=Kind.STRING,
+        mutability=Mutability.REPLACE,
+        removal=Removal.CLEAR,
+        description=(
+            "The AWS account allowed to reach the endpoint through PrivateLink; needs `private_link_region`."
+        ),
+        replace_reason=_PRIVATE_LINK_REASON,
+        readback=Readback.IF_PRESENT,
+    ),
+    Field(
+        name="private_link_region",
+        api_path="privateService.region",
+        kind=Kind.STRING,
+        mutability=Mutability.REPLACE,
+        removal=Removal.CLEAR,
+        description="The AWS region of the PrivateLink entry point, e.g. `us-east-1`.",
+        replace_reason=_PRIVATE_LINK_REASON,
+        readback=Readback.IF_PRESENT,
+    ),
+    Field(
+        name="desired_state",
+        api_path=None,
+        kind=Kind.STRING,
+        mutability=Mutability.IN_PLACE,
+        removal=Removal.DEFAULT,
+        description=(
+            "The operational state to hold the endpoint in: `running` (default); `paused` (no replicas, "
+            "not billed, requests refused until resumed); `scaledToZero` (no replicas until the next "
+            "request wakes it; needs `min_replica` 0). Scaling to zero when idle is never drift."
+        ),
+        default=RUNNING,
+        compare_when_absent=True,
+        choices=DESIRED_STATES,
+        applied_by="`POST .../pause`, `.../resume`, `.../scale-to-zero`; read from `status.state`",
+        observe=observed_desired_state,
+    ),
+    Field(
+        name="adopt_existing",
+        api_path=None,
+        kind=Kind.BOOLEAN,
+        mutability=Mutability.PROVIDER,
+        removal=Removal.DEFAULT,
+        description=(
+            "Take over an endpoint that already exists under this name instead of failing "
+            "(`pulumi import` does not work for dynamic resources). Defaults to false."
+        ),
+        default=False,
+    ),
+    Field(
+        name="secrets_already_set",
+        api_path=None,
+        kind=Kind.BOOLEAN,
+        mutability=Mutability.PROVIDER,
+        removal=Removal.DEFAULT,
+        description=(
+            "With `adopt_existing`: the endpoint already holds the declared `secrets` and registry "
+            "credentials, so adopting it does not send them (the API cannot read them back to compare). "
+            "Defaults to false: adoption sends them."
+        ),
+        default=False,
+    ),
+    Field(
+        name="timeouts",
+        api_path=None,
+        kind=Kind.OBJECT,
+        mutability=Mutability.PROVIDER,
+        removal=Removal.DEFAULT,
+        description=(
+            'How long to wait for the endpoint to settle: `{"create": "30m", "update": "30m", '
+            '"delete": "15m"}` (the defaults); durations like `90s`, `45m`, `1h30m`.'
+        ),
+        default=None,
+        check=_check_timeouts,
+    ),
+)
+
+FIELDS_BY_NAME: Final[Mapping[str, Field]] = {field.name: field for field in FIELDS}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    """Inputs the API can only change together: a change to any member sends every member.
+
+    Attributes:
+        name: The name the members give as their `Field.group`.
+        fields: The members, by Python name, in table order.
+        api_path: Where the members' one composite value sits in the endpoint's JSON, dotted; None
+            when each member keeps its own `Field.api_path` and the members only travel together.
+        encode: For a composite value, builds it from the inputs; None leaves it out of the request.
+        decode: For a composite value, reads the members' values out of an endpoint's JSON, keyed by
+            Python name.
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    api_path: str | None = None
+    encode: Callable[[Mapping[str, Any]], Any] | None = None
+    decode: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+
+    @property
+    def composite(self) -> bool:
+        """Whether the members are sent as one value at `api_path`, built by `encode`."""
+        return self.api_path is not None
+
+
+GROUPS: Final[tuple[Group, ...]] = (
+    # The API refuses `minReplica` >= 1 beside a stored `scaleToZeroTimeout`, including one it chose
+    # itself for `minReplica` 0, and the reference does not know whether raising `minReplica` clears
+    # it. So both go out: the timeout as declared, or null (cleared; the API's default again when
+    # `minReplica` is 0).
+    Group(name="scaling", fields=("min_replica", "scale_to_zero_timeout")),
+    # `measure` is a one-key map of the metric to its threshold.
+    Group(
+        name="measure",
+        fields=("scaling_metric", "scaling_threshold"),
+        api_path="compute.scaling.measure",
+        encode=_encode_measure,
+        decode=_decode_measure,
+    ),
+    # The API replaces `model.image` whole, registry credentials included.
+    Group(
+        name="image",
+        fields=("custom_image", "container_registry_username", "container_registry_password"),
+        api_path="model.image",
+        encode=encode_image,
+        decode=_decode_image,
+    ),
+    # Whether the API merges `route` on PUT or replaces it whole is unknown (reference §4.1); sent
+    # whole, with a removed key as null, it means the same under either, where `domain` alone would
+    # erase `path` under the second.
+    Group(name="route", fields=("domain", "path")),
+)
+
+GROUPS_BY_NAME: Final[Mapping[str, Group]] = {group.name: group for group in GROUPS}
+
+
+def group_of(field: Field) -> Group | None:
+    """Return the group the input belongs to (see `GROUPS`), or None."""
+    return None if field.group is None else GROUPS_BY_NAME[field.group]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputField:
+    """A value the API reports about an endpoint, beyond the echoed inputs.
+
+    Attributes:
+        name: The Python name of the output.
+        api_path: Where it sits in the endpoint's JSON, dotted.
+        kind: The value's type.
+        description: One line saying what it means.
+    """
+
+    name: str
+    api_path: str
+    kind: Kind
+    description: str
+
+
+OUTPUTS: Final[tuple[OutputField, ...]] = (
+    OutputField(
+        name="url",
+        api_path="status.url",
+        kind=Kind.STRING,
+        description="The URL to send inference requests to, once running.",
+    ),
+    OutputField(
+        name="state",
+        api_path="status.state",
+        kind=Kind.STRING,
+        description="The endpoint's state, e.g. `running`, `scaledToZero`.",
+    ),
+    OutputField(
+        name="status_message",
+        api_path="status.message",
+        kind=Kind.STRING,
+        description="What the API says about the state.",
+    ),
+    OutputField(
+        name="ready_replica",
+        api_path="status.readyReplica",
+        kind=Kind.INTEGER,
+        description="Replicas ready to serve.",
+    ),
+    OutputField(
+        name="target_replica",
+        api_path="status.targetReplica",
+        kind=Kind.INTEGER,
+        description="Replicas the endpoint scales to.",
+    ),
+    OutputField(
+        name="created_at",
+        api_path="status.createdAt",
+        kind=Kind.STRING,
+        description="When the endpoint was created (UTC).",
+    ),
+    OutputField(
+        name="updated_at",
+        api_path="status.updatedAt",
+        kind=Kind.STRING,
+        description="When the endpoint was last changed (UTC).",
+    ),
+    OutputField(
+        name="resolved_revision",
+        api_path="model.revision",
+        kind=Kind.STRING,
+        description="The model commit the endpoint runs (a full SHA).",
+    ),
+    OutputField(
+        name="compute_id",
+        api_path="compute.id",
+        kind=Kind.STRING,
+        description="The API's id of the hardware, e.g. `aws-us-east-1-cpu-x2`.",
+    ),
+    OutputField(
+        name="health_route",
+        api_path="healthRoute",
+        kind=Kind.STRING,
+        description="The route the API probes for health.",
+    ),
+)
+
+
+def is_internal(key: str) -> bool:
+    """Tell whether an input key is the provider's own (``__defaults``, ``__provider``, ...)."""
+    return key.startswith("__")
+
+
+def effective(field: Field, value: Any) -> Any:
+    """Return what an input's value means on the server: an absent value is its default or empty value."""
+    if value is not None:
+        return value
+    if field.removal is Removal.DEFAULT:
+        return field.default
+    if field.removal is Removal.CLEAR:
+        return field.cleared
+    return None
+
+
+def settled_states(min_replica: int | None) -> frozenset[str]:
+    """Return the states in which an endpoint with this minimum replica count has settled.
+
+    An endpoint allowed to scale to zero may settle there; paused is a user's choice, not ours.
+    """
+    minimum = FIELDS_BY_NAME["min_replica"].default if min_replica is None else min_replica
+    return frozenset({"running", "scaledToZero"}) if minimum == 0 else frozenset({"running"})
 
 
 # --- payloads ---------------------------------------------------------------------------------
@@ -862,7 +1200,7 @@ def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
     Absent inputs whose default the provider tracks are sent with it (the API requires `type`, the
     replica counts and the image); other absent inputs are left out, since the API rejects a null
-    ``model.task``.
+    ``model.task``. A group with a composite value (see `GROUPS`) is sent as that value.
 
     Args:
         inputs: Checked inputs, keyed by Python name.
@@ -871,26 +1209,22 @@ def create_payload(inputs: Mapping[str, Any]) -> dict[str, Any]:
         The JSON body.
     """
     payload: dict[str, Any] = {}
-    groups: set[str] = set()
     for field in FIELDS:
-        if field.api_path is None:
-            continue
-        if field.group is not None and field.group in _GROUP_PATHS:
-            groups.add(field.group)
+        group = group_of(field)
+        if field.api_path is None or (group is not None and group.composite):
             continue
         value = inputs.get(field.name)
         if value is None and field.compare_when_absent:
             # A default the provider tracks (type, replica counts) is sent; others are the API's own.
             value = field.default
+        value = field.encode(value, inputs)
         if value is not None:
             _set_path(payload, field.api_path, value)
-    for group in sorted(groups):
-        value = _encode_group(group, inputs)
-        if value is not None:
-            _set_path(payload, _GROUP_PATHS[group], value)
-    hidden = hidden_tags(inputs)
-    if hidden:
-        payload["tags"] = [*(payload.get("tags") or []), *hidden]
+    for group in GROUPS:
+        if group.encode is not None and group.api_path is not None:
+            value = group.encode(inputs)
+            if value is not None:
+                _set_path(payload, group.api_path, value)
     whole: dict[str, Any] = _whole_numbers(payload)
     return whole
 
@@ -902,14 +1236,15 @@ def update_payload(
 
     The API merges a PUT key by key, so an absent key keeps its value. A removed input is sent as
     its default or empty value (a null clears a scalar); a change to any member of a group (see
-    `GROUPS`) sends every member.
+    `GROUPS`) sends every member, a removed keep-on-removal member as the endpoint holds it.
 
     Args:
         changed: Names of the inputs that changed (see `changed_fields`); provider-only and
             replace-only inputs are ignored.
         inputs: The new checked inputs.
-        previous: The previous outputs. A removed `scaling_metric` keeps the endpoint's metric,
-            so a threshold removed with it returns to that metric's default.
+        previous: The previous outputs: what a removed keep-on-removal member of a group keeps (a
+            removed `scaling_metric` keeps the endpoint's metric, so a threshold removed with it
+            returns to that metric's default).
 
     Returns:
         The JSON body; empty when nothing the API holds changed.
@@ -923,25 +1258,36 @@ def update_payload(
         if field.group is not None:
             groups.add(field.group)
             continue
-        _set_path(payload, field.api_path, effective(field, inputs.get(name)))
-    for group in sorted(groups):
-        if group not in _GROUP_PATHS:
-            for member in GROUPS[group]:
-                field = FIELDS_BY_NAME[member]
-                _set_path(payload, str(field.api_path), effective(field, inputs.get(member)))
-            continue
-        values = inputs
-        if group == "measure" and inputs.get("scaling_metric") is None and previous:
-            values = {**inputs, "scaling_metric": previous.get("scaling_metric")}
-        value = _encode_group(group, values)
-        if value is not None:
-            _set_path(payload, _GROUP_PATHS[group], value)
-    if "tags" in payload:
-        # The API replaces `tags` whole: without this, changing the user's tags would erase the
-        # hidden tags, and with them the provider's proof that the endpoint is this resource's.
-        payload["tags"] = [*(payload["tags"] or []), *hidden_tags(inputs)]
+        _set_path(payload, field.api_path, field.encode(effective(field, inputs.get(name)), inputs))
+    for group in GROUPS:
+        if group.name in groups:
+            _send_group(payload, group, _kept(group, inputs, previous))
     whole: dict[str, Any] = _whole_numbers(payload)
     return whole
+
+
+def _kept(group: Group, inputs: Mapping[str, Any], previous: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    # A group goes out whole, so a removed member the endpoint keeps is sent as it holds it.
+    kept = {
+        name: previous.get(name)
+        for name in group.fields
+        if previous and inputs.get(name) is None and FIELDS_BY_NAME[name].removal is Removal.KEEP
+    }
+    return {**inputs, **kept} if kept else inputs
+
+
+def _send_group(payload: dict[str, Any], group: Group, values: Mapping[str, Any]) -> None:
+    if group.encode is not None and group.api_path is not None:
+        value = group.encode(values)
+        if value is not None:
+            _set_path(payload, group.api_path, value)
+        return
+    for name in group.fields:
+        field = FIELDS_BY_NAME[name]
+        _set_path(payload, str(field.api_path), field.encode(effective(field, values.get(name)), values))
+
+
+# --- reading an endpoint back -----------------------------------------------------------------
 
 
 def live_inputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
@@ -952,16 +1298,14 @@ def live_inputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
     """
     values: dict[str, Any] = {}
     for field in FIELDS:
-        if field.api_path is None or field.group in _GROUP_PATHS:
+        group = group_of(field)
+        if field.api_path is None or (group is not None and group.composite):
             values[field.name] = None
         else:
-            values[field.name] = _get_path(endpoint, field.api_path)
-    values.update(_decode_image(_get_path(endpoint, "model.image")))
-    values.update(_decode_measure(_get_path(endpoint, "compute.scaling")))
-    tags = values.get("tags")
-    if isinstance(tags, list):
-        # The hidden tags are the provider's, not the user's: they never show as declared tags.
-        values["tags"] = [tag for tag in tags if not is_reserved_tag(tag)]
+            values[field.name] = field.decode(_get_path(endpoint, field.api_path))
+    for group in GROUPS:
+        if group.decode is not None:
+            values.update(group.decode(endpoint))
     for field in FIELDS:
         if field.observe is not None:
             # Read as if the default were declared: a lookup sees the endpoint's state spelled out.
@@ -1031,11 +1375,7 @@ def reconcile(field: Field, declared: Any, live: Any, previous: Mapping[str, Any
         same = False
     if same:
         return declared
-    if field.name == "custom_image" and isinstance(declared, dict) and "url" in declared:
-        custom = live.get("custom") if isinstance(live, dict) else None
-        if isinstance(custom, dict) and len(live) == 1:
-            return custom
-    return live
+    return field.as_declared(declared, live)
 
 
 # --- diffing ----------------------------------------------------------------------------------
@@ -1065,21 +1405,9 @@ def changed_fields(
             continue
         if new is None and field.removal is Removal.KEEP:
             continue
-        if _normalised(field, effective(field, new)) != _normalised(field, effective(field, old)):
+        if field.normalise(effective(field, new)) != field.normalise(effective(field, old)):
             changed.append(field.name)
     return changed
-
-
-def _normalised(field: Field, value: Any) -> Any:
-    if field.name == "custom_image":
-        return encode_image({"custom_image": value})
-    if field.name == "type":
-        return "authenticated" if value == "protected" else value
-    if field.name == "tags" and isinstance(value, list):
-        return sorted(map(str, value))
-    if field.kind in (Kind.STRING_MAP, Kind.STRING_LIST):
-        return value or None
-    return value
 
 
 def _whole_numbers(value: Any) -> Any:

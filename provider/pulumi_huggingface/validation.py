@@ -1,9 +1,10 @@
 """What `check` verifies before any API call, and the names it chooses.
 
-Every rule here works on the inputs alone: no request is made. A problem is reported as a
-`Problem(property, reason)` naming the input, the offending value and the fix, except for inputs
-whose values must never be shown (secrets, registry credentials, env values), which are only named.
-Values still unknown during a preview are never judged.
+Every rule works on the inputs alone: no request is made. The rules on one input's value are the
+table's (`Field.kind`, `choices`, bounds, `Field.check`); the rules between inputs are here. A
+problem is reported as a `Problem(property, reason)` naming the input, the offending value and the
+fix, except for inputs whose values must never be shown (secrets, registry credentials, env
+values), which are only named. Values still unknown during a preview are never judged.
 
 This module imports nothing from Pulumi.
 """
@@ -21,12 +22,12 @@ from pulumi_huggingface.schema import (
     DEFAULT_TIMEOUTS,
     FIELDS,
     FIELDS_BY_NAME,
-    RESERVED_TAG_PREFIXES,
+    MAX_NAME_LENGTH,
     SCALED_TO_ZERO,
     Field,
     Kind,
     Removal,
-    is_reserved_tag,
+    parse_duration,
 )
 
 __all__ = [
@@ -39,9 +40,6 @@ __all__ = [
     "validate",
 ]
 
-MAX_NAME_LENGTH: Final = 32
-_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _SUFFIX_ALPHABET: Final = "abcdefghijklmnopqrstuvwxyz0123456789"
 _SUFFIX_LENGTH: Final = 7
 
@@ -57,22 +55,6 @@ class Problem:
 
     property: str
     reason: str
-
-
-def parse_duration(text: str) -> float:
-    """Parse a duration like ``"90s"``, ``"45m"`` or ``"1h30m"`` into seconds.
-
-    Raises:
-        ValueError: The text is not such a duration, or it is zero.
-    """
-    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
-    if match is None or not any(match.groups()):
-        raise ValueError(f"{text!r} is not a duration like '90s', '45m' or '1h30m'")
-    hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    total = hours * 3600 + minutes * 60 + seconds
-    if total <= 0:
-        raise ValueError(f"{text!r} is zero; give a positive duration")
-    return float(total)
 
 
 def format_duration(seconds: float) -> str:
@@ -174,9 +156,8 @@ def _check_field(field: Field, value: Any, is_unknown: Callable[[Any], bool]) ->
     too_high = field.maximum is not None and value > field.maximum
     if too_low or too_high:
         problems.append(Problem(name, _range_reason(field, value)))
-    special = _SPECIAL.get(name)
-    if special is not None:
-        problems.extend(special(value, is_unknown))
+    if field.check is not None:
+        problems.extend(Problem(name, reason) for reason in field.check(value, is_unknown))
     return problems
 
 
@@ -187,7 +168,7 @@ def _range_reason(field: Field, value: Any) -> str:
         bounds = f"at least {field.minimum:g}"
     else:
         bounds = f"at most {field.maximum:g}"
-    unit = " minutes" if field.name == "scale_to_zero_timeout" else ""
+    unit = f" {field.unit}" if field.unit else ""
     return f"{field.name} is {value!r}; it must be {bounds}{unit}."
 
 
@@ -229,132 +210,6 @@ def _kind_error(field: Field, value: Any, is_unknown: Callable[[Any], bool]) -> 
     if field.kind is Kind.OBJECT and not isinstance(value, Mapping):
         return f"{name} must be a map, not {type(value).__name__}."
     return None
-
-
-def _check_name(value: str, is_unknown: Callable[[Any], bool]) -> list[Problem]:
-    if len(value) > MAX_NAME_LENGTH or not _NAME.match(value):
-        return [
-            Problem(
-                "name",
-                f"name {value!r} is not a valid endpoint name: use at most {MAX_NAME_LENGTH} lowercase "
-                "letters, digits and '-', starting and ending with a letter or digit, or leave it out "
-                "to get a generated name.",
-            )
-        ]
-    return []
-
-
-def _check_path(value: str, is_unknown: Callable[[Any], bool]) -> list[Problem]:
-    if not value.startswith("/"):
-        return [Problem("path", f"path {value!r} must start with '/', e.g. '/{value}'.")]
-    return []
-
-
-def _check_domain(value: str, is_unknown: Callable[[Any], bool]) -> list[Problem]:
-    if "://" in value or "/" in value or " " in value:
-        return [Problem("domain", f"domain {value!r} must be a bare host name such as 'models.example.com'.")]
-    return []
-
-
-def _check_image(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -> list[Problem]:
-    if "url" in value:
-        problems = []
-        url = value["url"]
-        if not is_unknown(url) and (not isinstance(url, str) or not url.strip()):
-            problems.append(
-                Problem("custom_image", f"custom_image url must be a non-empty image reference, not {url!r}.")
-            )
-        port = value.get("port")
-        if port is not None and not is_unknown(port):
-            whole = isinstance(port, int) or (isinstance(port, float) and port.is_integer())
-            if isinstance(port, bool) or not whole or not 1 <= port <= 65535:
-                problems.append(
-                    Problem(
-                        "custom_image", f"custom_image port must be a whole number 1..65535, not {port!r}."
-                    )
-                )
-        for key in ("healthRoute", "health_route"):
-            route = value.get(key)
-            if isinstance(route, str) and not route.startswith("/"):
-                problems.append(Problem("custom_image", f"custom_image {key} {route!r} must start with '/'."))
-        if "credentials" in value:
-            problems.append(
-                Problem(
-                    "custom_image",
-                    "custom_image must not carry credentials; set container_registry_username and "
-                    "container_registry_password instead (the password is kept secret).",
-                )
-            )
-        return problems
-    if len(value) != 1:
-        keys = ", ".join(repr(key) for key in value) or "none"
-        return [
-            Problem(
-                "custom_image",
-                f"custom_image must be a flat container with a 'url' or exactly one variant such as "
-                f"{{'vLLM': {{'url': ..., 'port': ...}}}}; it has keys {keys}.",
-            )
-        ]
-    variant, spec = next(iter(value.items()))
-    if not is_unknown(spec) and not isinstance(spec, Mapping):
-        return [Problem("custom_image", f"custom_image variant {variant!r} must map to a dict of settings.")]
-    if isinstance(spec, Mapping) and "credentials" in spec:
-        # custom_image is stored in plain text, and the API reads credentials back redacted, so
-        # they would also show as a change on every preview.
-        return [
-            Problem(
-                "custom_image",
-                f"custom_image[{variant!r}] must not carry credentials: custom_image is stored in plain "
-                "text. Set container_registry_username and container_registry_password instead (the "
-                "password is kept secret); they apply to a custom container, "
-                "{'url': ..., 'port': ...} or {'custom': {'url': ..., 'port': ...}}.",
-            )
-        ]
-    if variant != "huggingface" and isinstance(spec, Mapping) and "url" not in spec:
-        return [
-            Problem("custom_image", f"custom_image variant {variant!r} needs a 'url' (the image to run).")
-        ]
-    return []
-
-
-def _check_tags(value: list[Any], is_unknown: Callable[[Any], bool]) -> list[Problem]:
-    reserved = [tag for tag in value if is_reserved_tag(tag)]
-    if reserved:
-        prefix = next(p for p in RESERVED_TAG_PREFIXES if reserved[0].startswith(p))
-        return [
-            Problem(
-                "tags",
-                f"tags {reserved[0]!r} uses the prefix {prefix!r}, which the provider reserves "
-                "to recognise the endpoints it created; choose another tag.",
-            )
-        ]
-    return []
-
-
-def _check_timeouts(value: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -> list[Problem]:
-    problems = []
-    for key, duration in value.items():
-        if key not in DEFAULT_TIMEOUTS:
-            known = ", ".join(repr(name) for name in DEFAULT_TIMEOUTS)
-            problems.append(Problem("timeouts", f"timeouts has an unknown key {key!r}; use {known}."))
-            continue
-        if duration is None or is_unknown(duration):
-            continue
-        try:
-            parse_duration(duration)
-        except ValueError as exc:
-            problems.append(Problem("timeouts", f"timeouts[{key!r}]: {exc}."))
-    return problems
-
-
-_SPECIAL: Final[Mapping[str, Callable[[Any, Callable[[Any], bool]], list[Problem]]]] = {
-    "name": _check_name,
-    "path": _check_path,
-    "domain": _check_domain,
-    "custom_image": _check_image,
-    "timeouts": _check_timeouts,
-    "tags": _check_tags,
-}
 
 
 def _check_relations(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:

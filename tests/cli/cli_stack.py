@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI_DIR = Path(__file__).resolve().parent

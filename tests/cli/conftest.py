@@ -21,7 +21,7 @@ from cli_stack import (
     find_pulumi,
 )
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 
 @pytest.fixture(scope="session")

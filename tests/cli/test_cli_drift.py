@@ -11,7 +11,7 @@ import re
 import pytest
 from cli_stack import PUT, NewStack, counts
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 pytestmark = pytest.mark.cli
 

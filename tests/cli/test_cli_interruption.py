@@ -22,7 +22,7 @@ import time
 import pytest
 from cli_stack import DELETE, POST, PROGRAMS, NewStack, Stack, counts
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 pytestmark = pytest.mark.cli
 

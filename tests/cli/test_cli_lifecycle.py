@@ -13,7 +13,7 @@ import re
 import pytest
 from cli_stack import DELETE, NAMESPACE, POST, PUT, TOKEN, TYPE, NewStack, counts
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 pytestmark = pytest.mark.cli
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from cli_stack import DELETE, NAMESPACE, POST, PROGRAMS, PUT, TOKEN, TYPE, NewStack, counts
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 pytestmark = pytest.mark.cli
 

@@ -33,7 +33,7 @@ from cli_stack import (
 )
 from pipeline_steps import Job, github_job, gitlab_job, resolve, secret_names
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 PIPELINE = REPO_ROOT / "examples" / "pipeline"
 GITHUB = PIPELINE / "github-actions.yml"

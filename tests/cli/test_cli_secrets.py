@@ -13,7 +13,7 @@ import json
 import pytest
 from cli_stack import PROGRAMS, REPO_ROOT, TOKEN, NewStack
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 pytestmark = pytest.mark.cli
 

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from cli_stack import PUT, NewStack, Stack, counts
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 pytestmark = pytest.mark.cli
 

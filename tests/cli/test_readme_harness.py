@@ -27,6 +27,8 @@ def readme_example() -> str:
 def test_the_readme_testing_example_passes_as_written(tmp_path: Path) -> None:
     example = readme_example()
     assert 'PROGRAM = "examples/quickstart"' in example
+    # The fixtures come from the harness's pytest11 entry point, not from a line in the module.
+    assert "pytest_plugins" not in example
     test_file = tmp_path / "tests" / "test_infra.py"
     test_file.parent.mkdir()
     test_file.write_text(example)

@@ -1,4 +1,4 @@
-"""The README's first command: `python -m pulumi_huggingface.walkthrough` runs the root program under
+"""The README's first command: `python -m pulumi_huggingface_testing.walkthrough` runs the root program under
 the real CLI against the emulator, prints the CLI's own output, and leaves nothing behind."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_huggingface.walkthrough import main
+from pulumi_huggingface_testing.walkthrough import main
 
 pytestmark = pytest.mark.cli
 

@@ -15,7 +15,7 @@ from endpoint_stack import EmulatorApi, RecordingProviderServer, serve, start_em
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import ProviderServer
 
 CONTRACT_DIR = Path(__file__).resolve().parent

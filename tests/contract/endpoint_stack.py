@@ -26,7 +26,7 @@ import httpx
 from pulumi.runtime import rpc
 
 from pulumi_huggingface import InferenceEndpoint
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import (
     CheckResponse,
     CreateResponse,

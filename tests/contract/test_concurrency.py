@@ -22,8 +22,8 @@ import pytest
 from endpoint_stack import BASE_INPUTS, NAMESPACE, SECRET_KEYS, TOKEN, stack_config
 
 from conftest import provider_input
-from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.provider import InferenceEndpointProvider
+from pulumi_huggingface_emulator import EmulatorServer
 from support import ProviderServer, make_urn
 
 pytestmark = pytest.mark.contract

@@ -33,8 +33,8 @@ from endpoint_stack import (
 )
 
 from pulumi_huggingface import InferenceEndpoint
-from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.schema import FIELDS, Mutability, identity_tags, is_reserved_tag, owner_tags
+from pulumi_huggingface_emulator import EmulatorServer
 from support import Deployment, DeploymentError, Plan, ResourceState, StepOp
 
 pytestmark = pytest.mark.contract

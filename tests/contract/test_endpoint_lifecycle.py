@@ -30,7 +30,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from pulumi_huggingface import InferenceEndpoint
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import Deployment, StepOp
 
 pytestmark = pytest.mark.contract

@@ -26,7 +26,7 @@ from endpoint_stack import (
     plain,
 )
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import Deployment, DeploymentError, StepOp
 
 pytestmark = pytest.mark.contract

@@ -23,7 +23,7 @@ from endpoint_stack import (
     stack_config,
 )
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import Deployment, StepOp, run_program
 
 pytestmark = pytest.mark.contract

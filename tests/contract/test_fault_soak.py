@@ -44,7 +44,7 @@ from endpoint_stack import (
 )
 
 from pulumi_huggingface import InferenceEndpoint
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import (
     Deployment,
     DeploymentError,

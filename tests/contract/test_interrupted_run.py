@@ -32,7 +32,7 @@ from endpoint_stack import (
     start_provider_server,
 )
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import Deployment, DeploymentError, StepOp
 
 pytestmark = pytest.mark.contract

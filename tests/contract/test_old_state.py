@@ -14,8 +14,8 @@ import pytest
 from endpoint_stack import NAMESPACE, RecordingProviderServer, goals, split_id
 from pulumi.runtime import rpc
 
-from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.provider import InferenceEndpointProvider
+from pulumi_huggingface_emulator import EmulatorServer
 
 pytestmark = pytest.mark.contract
 

@@ -19,7 +19,7 @@ import pytest
 from endpoint_stack import POLL_INTERVAL
 
 from pulumi_huggingface import InferenceEndpoint
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import Deployment, DeploymentError, ProviderServer, StepOp, run_program
 
 pytestmark = pytest.mark.contract

@@ -25,7 +25,7 @@ from endpoint_stack import (
     start_provider_server,
 )
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import Deployment, DeploymentError, ProviderServer
 
 pytestmark = pytest.mark.contract

@@ -18,7 +18,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from pulumi_huggingface import InferenceEndpoint
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import Deployment, ProviderServer, StepOp, run_program
 
 pytestmark = pytest.mark.contract

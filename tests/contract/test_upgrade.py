@@ -28,7 +28,7 @@ from endpoint_stack import (
 )
 from pulumi.runtime import rpc
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 from support import Deployment, ProviderServer, RegisteredResource, StepOp, run_program
 from support._values import strip_secrets
 from wheels import PREVIOUS_VERSION, run_in

@@ -9,7 +9,7 @@ import pytest
 from emulator_helpers import AUTH, FAST, IN_PROCESS, TOKEN
 from huggingface_hub import HfApi, constants
 
-from pulumi_huggingface.emulator import EmulatorApp, EmulatorServer
+from pulumi_huggingface_emulator import EmulatorApp, EmulatorServer
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import httpx
 from emulator_helpers import AUTH, NAMESPACE, PROVISION, TOKEN, create_body
 from huggingface_hub import InferenceEndpointHardware
 
-from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.catalog import Catalogue
+from pulumi_huggingface_emulator import EmulatorApp
+from pulumi_huggingface_emulator.catalog import Catalogue
 
 ORG = "emulator-org"
 
@@ -168,7 +168,7 @@ def test_paused_endpoints_free_quota_scaled_to_zero_ones_do_not(
 
 
 def test_without_a_payment_method_the_quota_is_zero() -> None:
-    from pulumi_huggingface.emulator.namespaces import Namespace
+    from pulumi_huggingface_emulator.namespaces import Namespace
 
     assert Namespace("x", payment_method=False).quota("nvidia-t4", 16) == 0
     assert Namespace("x").quota("nvidia-t4", 16) == 16
@@ -281,7 +281,7 @@ def test_the_command_line_loads_a_catalogue_and_namespaces(tmp_path: Path) -> No
     """`--catalog FILE --namespace acme:payment=no` as a user's CI would start it."""
     path = tmp_path / "providers.json"
     path.write_text(json.dumps(SNAPSHOT))
-    command = [sys.executable, "-m", "pulumi_huggingface.emulator", "--token", TOKEN, "--catalog", str(path)]
+    command = [sys.executable, "-m", "pulumi_huggingface_emulator", "--token", TOKEN, "--catalog", str(path)]
     command += ["--org", "acme", "--namespace", "acme:payment=no"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         try:
@@ -298,7 +298,7 @@ def test_the_command_line_loads_a_catalogue_and_namespaces(tmp_path: Path) -> No
     bad = tmp_path / "bad.json"
     bad.write_text('{"vendors": [{"name": "aws"}]}')
     result = subprocess.run(
-        [sys.executable, "-m", "pulumi_huggingface.emulator", "--catalog", str(bad)],
+        [sys.executable, "-m", "pulumi_huggingface_emulator", "--catalog", str(bad)],
         capture_output=True,
         text=True,
         timeout=30,

@@ -10,7 +10,7 @@ from emulator_helpers import AUTH, NAMESPACE, PROVISION, TOKEN, create_body
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from pulumi_huggingface.emulator import EmulatorApp, EmulatorServer, FaultRule
+from pulumi_huggingface_emulator import EmulatorApp, EmulatorServer, FaultRule
 
 URL = f"/v2/endpoint/{NAMESPACE}"
 CREATE_ROUTE = "/v2/endpoint/{namespace}"

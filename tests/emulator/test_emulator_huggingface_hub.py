@@ -15,7 +15,7 @@ from emulator_helpers import AUTH, NAMESPACE, TOKEN, create_body
 from huggingface_hub import HfApi, InferenceEndpoint
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError, InferenceEndpointError
 
-from pulumi_huggingface.emulator import EmulatorServer
+from pulumi_huggingface_emulator import EmulatorServer
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

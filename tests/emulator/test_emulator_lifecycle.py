@@ -14,7 +14,7 @@ import httpx
 import pytest
 from emulator_helpers import NAMESPACE, PROVISION, create_body
 
-from pulumi_huggingface.emulator import EmulatorApp
+from pulumi_huggingface_emulator import EmulatorApp
 
 URL = f"/v2/endpoint/{NAMESPACE}"
 

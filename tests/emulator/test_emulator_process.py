@@ -14,8 +14,8 @@ import httpx
 import pytest
 from emulator_helpers import AUTH, NAMESPACE, TOKEN, create_body
 
-import pulumi_huggingface.emulator as emulator_package
-from pulumi_huggingface.emulator import EmulatorServer
+import pulumi_huggingface_emulator as emulator_package
+from pulumi_huggingface_emulator import EmulatorServer
 
 
 def test_endpoints_survive_a_restart_with_a_db(tmp_path: Path) -> None:
@@ -52,11 +52,11 @@ def test_without_a_db_nothing_survives(tmp_path: Path) -> None:
 
 
 def test_command_line_starts_prints_its_url_and_serves(tmp_path: Path) -> None:
-    """`python -m pulumi_huggingface.emulator` prints the base URL first, then serves until terminated."""
+    """`python -m pulumi_huggingface_emulator` prints the base URL first, then serves until terminated."""
     command = [
         sys.executable,
         "-m",
-        "pulumi_huggingface.emulator",
+        "pulumi_huggingface_emulator",
         "--port",
         "0",
         "--token",
@@ -92,7 +92,7 @@ def test_command_line_starts_prints_its_url_and_serves(tmp_path: Path) -> None:
 def test_command_line_rejects_bad_options() -> None:
     """An invalid option value exits with a message, before serving."""
     result = subprocess.run(
-        [sys.executable, "-m", "pulumi_huggingface.emulator", "--provision-seconds", "9..1"],
+        [sys.executable, "-m", "pulumi_huggingface_emulator", "--provision-seconds", "9..1"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -105,8 +105,8 @@ def test_console_script_is_declared() -> None:
     from importlib.metadata import entry_points
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "pulumi-huggingface-emulator"]
-    assert script.value == "pulumi_huggingface.emulator.__main__:main"
-    from pulumi_huggingface.emulator.__main__ import main
+    assert script.value == "pulumi_huggingface_emulator.__main__:main"
+    from pulumi_huggingface_emulator.__main__ import main
 
     assert script.load() is main
 
@@ -143,30 +143,27 @@ def test_sixty_four_concurrent_clients(server: EmulatorServer) -> None:
 def test_running_the_emulator_loads_neither_pulumi_nor_the_provider() -> None:
     """The wall: run the emulator in a fresh interpreter and look at what got imported.
 
-    The real parent package is imported (its public names resolve lazily), so this checks what a
-    user running the emulator loads: serving requests in process, on a socket and through its
-    command line module.
+    This checks what a user running the emulator loads: serving requests in process, on a socket
+    and through its command line module; neither `pulumi` nor `pulumi_huggingface` may be among it.
     """
     script = """
 import json, sys
 import httpx
-from pulumi_huggingface.emulator import EmulatorApp, EmulatorServer
-from pulumi_huggingface.emulator.__main__ import main
+from pulumi_huggingface_emulator import EmulatorApp, EmulatorServer
+from pulumi_huggingface_emulator.__main__ import main
 with EmulatorServer() as server:
     httpx.get(server.base_url + "/provider")
 app = EmulatorApp()
 httpx.Client(transport=app.transport(), base_url="http://e").get("/v2/provider")
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("pulumi", "pulumi_huggingface"))))
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("pulumi"))))
 """
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     loaded = json.loads(result.stdout)
-    outside = [
-        m for m in loaded if m != "pulumi_huggingface" and not m.startswith("pulumi_huggingface.emulator")
-    ]
+    outside = [m for m in loaded if m.split(".")[0] != "pulumi_huggingface_emulator"]
     assert outside == []
-    assert "pulumi_huggingface.emulator.inprocess" in loaded, "the check ran the in-process path"
+    assert "pulumi_huggingface_emulator.inprocess" in loaded, "the check ran the in-process path"
 
 
 def test_emulator_sources_import_only_the_stdlib_werkzeug_httpx_and_themselves() -> None:

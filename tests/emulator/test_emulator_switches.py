@@ -9,8 +9,8 @@ import httpx
 import pytest
 from emulator_helpers import NAMESPACE, PROVISION, create_body
 
-from pulumi_huggingface.emulator import EmulatorApp, Settings
-from pulumi_huggingface.emulator.settings import parse_provision_seconds
+from pulumi_huggingface_emulator import EmulatorApp, Settings
+from pulumi_huggingface_emulator.settings import parse_provision_seconds
 
 URL = f"/v2/endpoint/{NAMESPACE}"
 

@@ -27,9 +27,9 @@ from huggingface_hub import HfApi
 
 from import_kinds import KINDS, Kind
 from pulumi_huggingface.__main__ import main
-from pulumi_huggingface.emulator import EmulatorServer
 from pulumi_huggingface.provider import InferenceEndpointProvider
 from pulumi_huggingface.schema import is_reserved_tag
+from pulumi_huggingface_emulator import EmulatorServer
 
 pytestmark = pytest.mark.emulator
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from provider_fakes import EmulatedProvider
 
-from pulumi_huggingface.emulator import EmulatorApp
+from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_engine_steps_token"
 USER = "emulator-user"

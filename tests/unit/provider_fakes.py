@@ -17,12 +17,12 @@ import httpx
 from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_huggingface.client import EndpointsClient
-from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.catalog import Catalogue
-from pulumi_huggingface.emulator.inprocess import EmulatorTransport
-from pulumi_huggingface.emulator.payloads import resolve_revision
 from pulumi_huggingface.provider import InferenceEndpointProvider
 from pulumi_huggingface.waiting import Clock
+from pulumi_huggingface_emulator import EmulatorApp
+from pulumi_huggingface_emulator.catalog import Catalogue
+from pulumi_huggingface_emulator.inprocess import EmulatorTransport
+from pulumi_huggingface_emulator.payloads import resolve_revision
 
 TOKEN = "hf_unit_test_token_9f8e7d6c5b4a"
 NAMESPACE = "alice"
@@ -126,7 +126,7 @@ class EmulatedApi:
     `acme-org`), the token `TOKEN`, `CATALOGUE` for hardware, and a log of what the provider sent.
 
     Args:
-        **settings: Emulator settings (see `pulumi_huggingface.emulator.Settings`).
+        **settings: Emulator settings (see `pulumi_huggingface_emulator.Settings`).
 
     Attributes:
         app: The emulator: its switches, faults and `inspect` give and show the situations.

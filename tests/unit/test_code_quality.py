@@ -34,6 +34,6 @@ def test_ruff_format_has_nothing_to_change() -> None:
 
 
 def test_mypy_strict_passes_on_the_package() -> None:
-    """`mypy` with the strict settings of pyproject.toml over provider/pulumi_huggingface."""
+    """`mypy` with the strict settings of pyproject.toml over the three packages under provider/."""
     result = _run("mypy", "--no-incremental", "--cache-dir", "/dev/null")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -24,8 +24,6 @@ from provider_fakes import (
 )
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.errors import (
     DeadlineExceededError,
     EndpointFailedError,
@@ -35,6 +33,8 @@ from pulumi_huggingface.errors import (
 from pulumi_huggingface.provider import EndpointOperationError, InferenceEndpointProvider
 from pulumi_huggingface.schema import create_payload
 from pulumi_huggingface.waiting import Clock
+from pulumi_huggingface_emulator import EmulatorApp
+from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
 TOKEN = "hf_create_safety_token"
 USER = "emulator-user"

@@ -24,9 +24,9 @@ from provider_fakes import endpoint_body
 from pulumi_huggingface import importer
 from pulumi_huggingface.__main__ import main
 from pulumi_huggingface.client import EndpointsClient
-from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.importer import ConfigRef, plan_endpoint, render_module
+from pulumi_huggingface_emulator import EmulatorApp
+from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
 NAMESPACE = "acme"
 
@@ -304,7 +304,7 @@ def test_the_command_imports_neither_pulumi_nor_test_code() -> None:
     probe = (
         "import sys, json\n"
         "from pulumi_huggingface.__main__ import main\n"
-        "heavy = ('pulumi.', 'pytest', 'huggingface_hub', 'pulumi_huggingface.emulator', 'support')\n"
+        "heavy = ('pulumi.', 'pytest', 'huggingface_hub', 'pulumi_huggingface_emulator', 'support')\n"
         "print(json.dumps(sorted(m for m in sys.modules if m == 'pulumi' or m.startswith(heavy))))"
     )
     loaded = subprocess.run(

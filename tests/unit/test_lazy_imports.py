@@ -25,12 +25,9 @@ def test_importing_the_resource_and_the_provider_does_not_import_httpx() -> None
 
 # What `pip install pulumi-huggingface` does not install: the extras' dependencies and test tools.
 EXTRAS_ONLY = ("werkzeug", "pytest", "_pytest")
-# The modules that need an extra (`emulator`, `testing`), and the walkthrough, which needs both.
-OPTIONAL_MODULES = (
-    "pulumi_huggingface.emulator",
-    "pulumi_huggingface.testing",
-    "pulumi_huggingface.walkthrough",
-)
+# The other two distributions, which the `emulator` and `testing` extras name: the emulator, and the
+# harness with the walkthrough.
+OPTIONAL_MODULES = ("pulumi_huggingface_emulator", "pulumi_huggingface_testing")
 
 
 def test_the_runtime_never_imports_the_emulator_the_harness_or_their_dependencies() -> None:
@@ -74,3 +71,13 @@ def test_the_client_imports_nothing_from_polling() -> None:
 
     assert "pulumi_huggingface.client" in loaded
     assert not {"pulumi_huggingface.waiting", "pulumi_huggingface.transitions"} & loaded
+
+
+def test_the_harness_s_pytest_plugin_loads_neither_the_emulator_nor_the_automation_api() -> None:
+    """pytest loads `pulumi_huggingface_testing.fixtures` in every run where the harness is installed
+    (its pytest11 entry point); the emulator and `pulumi.automation` wait for a test that uses a fixture."""
+    loaded = modules_after("import pulumi_huggingface_testing.fixtures")
+
+    assert "pulumi_huggingface_testing.fixtures" in loaded
+    heavy = ("pulumi_huggingface_emulator", "pulumi_huggingface_testing.stack", "pulumi", "werkzeug")
+    assert sorted(m for m in loaded if m.split(".")[0] in heavy or m in heavy) == []

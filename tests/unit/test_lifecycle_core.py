@@ -19,13 +19,13 @@ import pytest
 
 from pulumi_huggingface import schema
 from pulumi_huggingface.client import EndpointsClient
-from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.errors import EndpointOperationError, HuggingFaceError
 from pulumi_huggingface.lifecycle import catalogue, converge, declaration, ownership
 from pulumi_huggingface.lifecycle.converge import EndpointCall
 from pulumi_huggingface.lifecycle.create import EndpointsSeenInState, create
 from pulumi_huggingface.waiting import Clock, Deadline
+from pulumi_huggingface_emulator import EmulatorApp
+from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
 TOKEN = "hf_lifecycle_core_token"
 USER = "emulator-user"

@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.errors import BadRequestError
+from pulumi_huggingface_emulator import EmulatorApp
 
 # Every switch of the emulator whose answer the provider's behaviour depends on, with the
 # emulator's defaults first. `failed_update` only matters for endpoints that failed, which no

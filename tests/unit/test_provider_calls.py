@@ -15,8 +15,8 @@ from provider_fakes import EmulatedProvider, base_inputs
 from pytest_mock import MockerFixture, MockType
 
 from pulumi_huggingface.client import EndpointsClient
-from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.provider import InferenceEndpointProvider
+from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_call_count_token"
 CONFIG = {

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from provider_fakes import EmulatedProvider, base_inputs
 
-from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.provider import InferenceEndpointProvider
+from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_emulator_unit_token"
 CONFIG = {

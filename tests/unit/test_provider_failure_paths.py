@@ -12,7 +12,6 @@ import httpx
 import pytest
 from provider_fakes import EmulatedProvider, base_inputs
 
-from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.errors import (
     BadRequestError,
     EndpointFailedError,
@@ -20,6 +19,7 @@ from pulumi_huggingface.errors import (
     QuotaExceededError,
 )
 from pulumi_huggingface.provider import InferenceEndpointProvider
+from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_failure_paths_token"
 USER = "emulator-user"

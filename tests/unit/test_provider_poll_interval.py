@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from provider_fakes import SMALL_CPU_ENDPOINT, EmulatedProvider
 
-from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.errors import ConfigurationError
+from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_poll_interval_token"
 CONFIG = {

@@ -24,7 +24,6 @@ import pytest
 from provider_fakes import endpoint_body
 
 from pulumi_huggingface.client import EndpointsClient
-from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -43,6 +42,7 @@ from pulumi_huggingface.waiting import (
     min_interval_for,
     watcher_for,
 )
+from pulumi_huggingface_emulator import EmulatorApp
 
 NS = "acme"
 LIST = ("GET", "/endpoint/{namespace}")

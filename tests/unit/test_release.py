@@ -10,8 +10,13 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 import pulumi_huggingface
+import pulumi_huggingface_emulator
+import pulumi_huggingface_testing
 
 ROOT = Path(__file__).resolve().parents[2]
+# This repository's distributions (the runtime, the emulator, the harness), installed editable
+# from its folders, so not pinned; they are released together, at one version.
+DISTRIBUTIONS = ("pulumi-huggingface", "pulumi-huggingface-emulator", "pulumi-huggingface-testing")
 # SemVer 2.0.0's core: MAJOR.MINOR.PATCH without leading zeros, an optional pre-release.
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?")
 
@@ -29,6 +34,15 @@ def test_the_version_is_written_once_and_is_semver() -> None:
     assert not re.search(r"^version\s*=\s*\"", pyproject, flags=re.MULTILINE)
     assert SEMVER.fullmatch(pulumi_huggingface.__version__)
     assert metadata.version("pulumi-huggingface") == pulumi_huggingface.__version__
+
+
+def test_the_three_distributions_share_the_version() -> None:
+    """The emulator and the harness are released with the runtime; each reads its own `__version__`."""
+    assert pulumi_huggingface_emulator.__version__ == pulumi_huggingface.__version__
+    assert pulumi_huggingface_testing.__version__ == pulumi_huggingface.__version__
+    assert {name: metadata.version(name) for name in DISTRIBUTIONS} == dict.fromkeys(
+        DISTRIBUTIONS, pulumi_huggingface.__version__
+    )
 
 
 def test_the_changelog_has_an_unreleased_section_then_the_current_version() -> None:
@@ -74,7 +88,7 @@ def _test_extra_closure() -> set[str]:
                 child = Requirement(text)
                 if child.marker is None or child.marker.evaluate({"extra": extra}):
                     pending.append(child)
-    return {key.split("[")[0] for key in seen} - {"pulumi-huggingface"}
+    return {key.split("[")[0] for key in seen} - set(DISTRIBUTIONS)
 
 
 def test_the_constraints_pin_every_package_the_test_extra_installs() -> None:

@@ -22,11 +22,11 @@ from provider_fakes import (
 )
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_huggingface.emulator import EmulatorApp
-from pulumi_huggingface.emulator.inprocess import EmulatorTransport
 from pulumi_huggingface.errors import DeadlineExceededError, HuggingFaceError
 from pulumi_huggingface.provider import InferenceEndpointProvider
 from pulumi_huggingface.waiting import Clock
+from pulumi_huggingface_emulator import EmulatorApp
+from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
 TOKEN = "hf_retry_deadline_token"
 USER = "emulator-user"

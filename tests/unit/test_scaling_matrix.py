@@ -20,7 +20,7 @@ import pytest
 from engine_steps import CheckRefused, EngineStack
 from provider_fakes import base_inputs
 
-from pulumi_huggingface.emulator import EmulatorApp
+from pulumi_huggingface_emulator import EmulatorApp
 
 PUT = "PUT /v2/endpoint/{namespace}/{name}"
 API_DEFAULT_TIMEOUT = 15

@@ -1,4 +1,4 @@
-"""What `pulumi_huggingface.testing.open_stack` gives the CLI: the developer's credentials kept out, a
+"""What `pulumi_huggingface_testing.open_stack` gives the CLI: the developer's credentials kept out, a
 local backend in the stack's folder, and a copy of the program pointed at this interpreter."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pulumi_huggingface.settings import resolve_settings
-from pulumi_huggingface.testing.stack import _copy_program, _environment
+from pulumi_huggingface_testing.stack import _copy_program, _environment
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,6 @@ import pytest
 from provider_fakes import FakeClock, endpoint_body
 
 from pulumi_huggingface.client import EndpointsClient
-from pulumi_huggingface.emulator import EmulatorApp
 from pulumi_huggingface.errors import (
     AuthenticationError,
     DeadlineExceededError,
@@ -33,6 +32,7 @@ from pulumi_huggingface.waiting import (
     wait_for_state,
     wait_until_absent,
 )
+from pulumi_huggingface_emulator import EmulatorApp
 
 GONE = NotFoundError(status_code=404, method="GET", path="/endpoint/ns/ep")
 

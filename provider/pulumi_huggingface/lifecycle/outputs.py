@@ -55,7 +55,7 @@ def declared_outputs(
         context.update(revision=declared.get("revision"), resolved_revision=reported["resolved_revision"])
     outs: dict[str, Any] = {}
     for field in FIELDS:
-        if field.name == "namespace":
+        if field.from_url:
             outs[field.name] = namespace
         elif field.mutability is Mutability.PROVIDER:
             outs[field.name] = declared.get(field.name)

@@ -53,7 +53,7 @@ _BLANKED: Final = (
 
 
 class Emulator(Protocol):
-    """What a stack needs of an emulator: `pulumi_huggingface.emulator.EmulatorServer` has it."""
+    """What a stack needs of an emulator: `pulumi_huggingface_emulator.EmulatorServer` has it."""
 
     @property
     def base_url(self) -> str: ...

@@ -1,8 +1,8 @@
 """Walk the root Pulumi program through create, an in-place change, refresh and destroy, without an account.
 
-``python -m pulumi_huggingface.walkthrough`` starts the Inference Endpoints emulator in this process
+``python -m pulumi_huggingface_testing.walkthrough`` starts the Inference Endpoints emulator in this process
 and runs the project's program (``Pulumi.yaml``, its ``main:``) as a stack under the real Pulumi CLI
-(``pulumi_huggingface.testing.open_stack``: a local file backend in a temporary folder, a passphrase,
+(``pulumi_huggingface_testing.open_stack``: a local file backend in a temporary folder, a passphrase,
 no Pulumi account), printing the CLI's own output:
 
 1. ``pulumi up``: the endpoint is created and waited for;
@@ -28,8 +28,8 @@ from typing import Any, Final, TextIO
 
 from pulumi import automation as auto
 
-from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing import EmulatedStack, PulumiNotFoundError, open_stack
+from pulumi_huggingface_emulator import EmulatorServer
+from pulumi_huggingface_testing import EmulatedStack, PulumiNotFoundError, open_stack
 
 __all__ = ["WalkthroughError", "find_project", "main", "run_walkthrough"]
 
@@ -56,12 +56,12 @@ def find_project(start: Path | None = None) -> Path:
     """Return the folder holding the root ``Pulumi.yaml``.
 
     The given folder, else the current directory when it holds one, else the checkout this package
-    was installed from (``pip install -e .``).
+    was installed from (``pip install -e provider/testing``, as ``.ci/setup`` does).
 
     Raises:
         WalkthroughError: No ``Pulumi.yaml`` in any of those places.
     """
-    candidates = [start] if start is not None else [Path.cwd(), Path(__file__).resolve().parents[2]]
+    candidates = [start] if start is not None else [Path.cwd(), Path(__file__).resolve().parents[3]]
     for folder in candidates:
         if (folder / "Pulumi.yaml").is_file():
             return folder.resolve()
@@ -222,9 +222,9 @@ def run_walkthrough(project: Path, out: TextIO) -> None:
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Entry point of ``python -m pulumi_huggingface.walkthrough``; returns the exit status."""
+    """Entry point of ``python -m pulumi_huggingface_testing.walkthrough``; returns the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m pulumi_huggingface.walkthrough",
+        prog="python -m pulumi_huggingface_testing.walkthrough",
         description="Create, preview an in-place change, update, refresh and destroy the root program's "
         "endpoint against a local emulator, under the Pulumi CLI.",
     )

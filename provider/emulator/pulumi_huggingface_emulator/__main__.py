@@ -1,4 +1,4 @@
-"""Command line: `python -m pulumi_huggingface.emulator` or `pulumi-huggingface-emulator`.
+"""Command line: `python -m pulumi_huggingface_emulator` or `pulumi-huggingface-emulator`.
 
 Prints the API base URL (e.g. `http://127.0.0.1:41123/v2`) as the first line of stdout, flushed,
 once the server accepts connections, then serves until interrupted or terminated.

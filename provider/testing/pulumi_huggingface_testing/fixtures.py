@@ -1,8 +1,10 @@
 """pytest fixtures: an emulator on loopback and stacks of Pulumi programs under the real CLI against it.
 
-Enable them in a test module or the root conftest.py:
+pytest loads them wherever pulumi-huggingface-testing is installed (a `pytest11` entry point). With
+plugin autoloading off (`PYTEST_DISABLE_PLUGIN_AUTOLOAD`), name them in a test module or the root
+conftest.py:
 
-    pytest_plugins = ["pulumi_huggingface.testing.fixtures"]
+    pytest_plugins = ["pulumi_huggingface_testing.fixtures"]
 
 * `hf_emulator`: a fresh `EmulatorServer` per test that accepts only `EMULATOR_TOKEN`, with
   endpoints that provision in `PROVISION_SECONDS`; its `app` has the request counters
@@ -14,12 +16,16 @@ Enable them in a test module or the root conftest.py:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pulumi_huggingface.emulator import EmulatorServer
-from pulumi_huggingface.testing.stack import EmulatedStack, open_stack
+# Loaded when a test asks for a fixture, not when pytest loads the plugin: every pytest run where
+# this distribution is installed loads this module, and most of them need neither the emulator's
+# werkzeug nor pulumi.automation.
+if TYPE_CHECKING:
+    from pulumi_huggingface_emulator import EmulatorServer
+    from pulumi_huggingface_testing.stack import EmulatedStack
 
 __all__ = ["EMULATOR_TOKEN", "PROVISION_SECONDS", "hf_emulator", "pulumi_stack"]
 
@@ -31,6 +37,8 @@ PROVISION_SECONDS: Final = 0.5
 @pytest.fixture
 def hf_emulator() -> Iterator[EmulatorServer]:
     """A fresh emulator on loopback that accepts only `EMULATOR_TOKEN`."""
+    from pulumi_huggingface_emulator import EmulatorServer
+
     with EmulatorServer(token=EMULATOR_TOKEN, provision_seconds=PROVISION_SECONDS) as emulator:
         yield emulator
 
@@ -40,6 +48,8 @@ def pulumi_stack(
     hf_emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., EmulatedStack]]:
     """Open stacks against `hf_emulator`: `pulumi_stack(program, *, stack_name, project, config, ...)`."""
+    from pulumi_huggingface_testing.stack import open_stack
+
     opened: list[EmulatedStack] = []
 
     def make(program: Any, **options: Any) -> EmulatedStack:
