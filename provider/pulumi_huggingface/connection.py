@@ -137,7 +137,7 @@ class ApiConnection:
                         token=require_token(settings),
                         api_url=settings.api_url,
                         hub_url=settings.hub_url,
-                        # Every wait through this client polls at this cadence (`readiness.watcher_for`).
+                        # Every wait through this client polls at this cadence (`waiting.watcher_for`).
                         poll_interval=settings.poll_interval,
                         clock=self._clock.now,
                         transport=self._transport,

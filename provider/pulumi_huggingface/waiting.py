@@ -7,7 +7,7 @@ on a namespace shares that namespace's watcher (`watcher_for`): one poller threa
 endpoints at once, with one ``GET /endpoint/{ns}`` list per tick (one request per page), or one GET
 per endpoint when that costs fewer requests, and hands each wait its endpoint. Measured under the
 real Pulumi CLI against one GET per wait (`bench/polling.py`, docs/performance.md), a `pulumi up` of
-32 endpoints sent 2.1 to 2.7 times fewer requests this way, in no more wall time.
+32 endpoints sent 2 to 2.7 times fewer requests this way, in no more wall time.
 
 The request budget is what huggingface_hub's ``InferenceEndpoint.wait()`` would spend on the same
 waits: each earns one request per ``poll_interval`` of the client (stack config
