@@ -352,7 +352,7 @@ class InferenceEndpointProvider(ResourceProvider):
             timeouts = validation.resolve_timeouts(news.get("timeouts"))
             call = self._call_on(client, namespace, name, timeouts["update"], scrub)
             with self._calling(call):
-                if {"accelerator", "instance_type", "instance_size"} & set(changed):
+                if any(FIELDS_BY_NAME[name].hardware for name in changed):
                     catalogue.check_hardware(client, namespace, news, lambda line: self._warn(scrub(line)))
                 # Every update ends in the declared operational state, not only one that changes it:
                 # a PUT must never leave a paused endpoint running, nor wait for a running one forever.
@@ -366,7 +366,7 @@ class InferenceEndpointProvider(ResourceProvider):
                 )
             # A branch or tag resolves anew when the revision or the repository changes: the commit
             # the API now reports is its resolution, not drift.
-            applied = bool({"revision", "repository"} & set(changed))
+            applied = any(FIELDS_BY_NAME[name].resolves_revision for name in changed)
             outs = declared_outputs(namespace, news, settled, applied=applied, previous=olds)
             return UpdateResult(self._scrub_outputs(outs, scrub))
 

@@ -575,6 +575,12 @@ class Field:
         unit: The unit of a number, named in check's messages about its bounds.
         from_url: The value is a part of the endpoint's URL (``/endpoint/{namespace}/{name}``)
             that its JSON does not hold: read back from the endpoint's id.
+        hardware: A change of it is checked against the namespace's hardware catalogue before an
+            update sends it.
+        filled_by_check: Every checked declaration holds it, declared or not (check fills it in, or
+            create resolves it), so its presence does not tell whether the program declared it.
+        resolves_revision: A change of it makes the API resolve the model's revision anew, so the
+            commit the endpoint reports afterwards is that resolution, not drift.
     """
 
     name: str
@@ -604,6 +610,9 @@ class Field:
     check: Rule | None = None
     unit: str = ""
     from_url: bool = False
+    hardware: bool = False
+    filled_by_check: bool = False
+    resolves_revision: bool = False
 
     @property
     def sent_to_api(self) -> bool:
@@ -635,6 +644,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         ),
         replace_reason=_NAME_REASON,
         check=_check_name,
+        filled_by_check=True,
     ),
     Field(
         name="namespace",
@@ -648,6 +658,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         ),
         replace_reason=_NAMESPACE_REASON,
         from_url=True,
+        filled_by_check=True,
     ),
     Field(
         name="repository",
@@ -656,6 +667,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         mutability=Mutability.IN_PLACE,
         removal=Removal.REQUIRED,
         description="The Hub model repository to serve, e.g. `openai-community/gpt2`.",
+        resolves_revision=True,
     ),
     Field(
         name="framework",
@@ -684,6 +696,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         removal=Removal.CLEAR,
         description="The model revision (branch, tag or commit) to deploy; without it the latest commit.",
         matches=_same_revision,
+        resolves_revision=True,
     ),
     Field(
         name="accelerator",
@@ -694,6 +707,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         description="The accelerator: `cpu`, `gpu` or `neuron`.",
         replace_reason=_ACCELERATOR_REASON,
         choices=("cpu", "gpu", "neuron"),
+        hardware=True,
     ),
     Field(
         name="instance_size",
@@ -702,6 +716,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         mutability=Mutability.IN_PLACE,
         removal=Removal.REQUIRED,
         description="The instance size, e.g. `x1`, `x2`, `x4`.",
+        hardware=True,
     ),
     Field(
         name="instance_type",
@@ -710,6 +725,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         mutability=Mutability.IN_PLACE,
         removal=Removal.REQUIRED,
         description="The instance type, e.g. `intel-icl` or `nvidia-t4`.",
+        hardware=True,
     ),
     Field(
         name="vendor",
@@ -980,6 +996,7 @@ FIELDS: Final[tuple[Field, ...]] = (
         choices=DESIRED_STATES,
         applied_by="`POST .../pause`, `.../resume`, `.../scale-to-zero`; read from `status.state`",
         observe=observed_desired_state,
+        filled_by_check=True,
     ),
     Field(
         name="adopt_existing",
@@ -1079,6 +1096,25 @@ GROUPS: Final[tuple[Group, ...]] = (
 )
 
 GROUPS_BY_NAME: Final[Mapping[str, Group]] = {group.name: group for group in GROUPS}
+
+
+def check_group_members(fields: Iterable[Field], groups: Iterable[Group]) -> None:
+    """Raise ValueError unless every group lists exactly the fields that name it, in table order.
+
+    A field names its group and a group lists its members: a table where the two disagree must fail
+    at import, not send half a group.
+    """
+    fields, by_name = tuple(fields), {group.name: group for group in groups}
+    for field in fields:
+        if field.group is not None and field.group not in by_name:
+            raise ValueError(f"{field.name} names the undeclared group {field.group}")
+    for group in by_name.values():
+        named = tuple(field.name for field in fields if field.group == group.name)
+        if named != group.fields:
+            raise ValueError(f"group {group.name}: the table names {named}, the group lists {group.fields}")
+
+
+check_group_members(FIELDS, GROUPS)
 
 
 def group_of(field: Field) -> Group | None:

@@ -8,6 +8,7 @@ group or a field sends reads back as what was declared, and that `Field` is buil
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 from typing import Any
 
@@ -305,3 +306,13 @@ def _compares_a_name_with_a_literal(module: Any) -> list[str]:
 def test_no_behaviour_is_keyed_by_a_field_name(module: Any) -> None:
     """No `field.name == "..."` or `group == "..."` branch: what is special about a field is table data."""
     assert _compares_a_name_with_a_literal(module) == []
+
+
+def test_a_table_whose_fields_and_groups_disagree_is_refused() -> None:
+    scaling = schema.GROUPS_BY_NAME["scaling"]
+    half = dataclasses.replace(scaling, fields=("min_replica",))
+    with pytest.raises(ValueError, match="group scaling: the table names"):
+        schema.check_group_members(schema.FIELDS, [half, *(g for g in schema.GROUPS if g is not scaling)])
+    with pytest.raises(ValueError, match="names the undeclared group scaling"):
+        schema.check_group_members(schema.FIELDS, [g for g in schema.GROUPS if g is not scaling])
+    schema.check_group_members(schema.FIELDS, schema.GROUPS)

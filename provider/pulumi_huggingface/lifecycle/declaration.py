@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any
 
 from pulumi_huggingface import schema, validation
 from pulumi_huggingface.lifecycle import ownership
@@ -27,10 +27,6 @@ from pulumi_huggingface.schema import (
 )
 
 __all__ = ["Decision", "decide", "fill_in"]
-
-# Inputs every checked declaration holds, declared or not (check fills them in, or create resolves
-# them), so whether the program declared them is not told by their presence.
-_FILLED_BY_CHECK: Final = frozenset({"name", "namespace", "desired_state"})
 
 
 def fill_in(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
@@ -132,7 +128,7 @@ def _declarations_differ(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bo
     return any(
         (news.get(field.name) is None) != (olds.get(field.name) is None)
         for field in FIELDS
-        if field.name not in _FILLED_BY_CHECK
+        if not field.filled_by_check
     )
 
 
