@@ -18,7 +18,7 @@ shared state is the lazily built client and settings, and the endpoints each dif
 (`lifecycle.create.EndpointsSeenInState`), each guarded by a lock. Its stock pool runs only four
 calls at a time, so `configure` widens it (`pulumi_huggingface._server`): endpoints declared
 together then provision together, their waits served by one shared poller
-(`pulumi_huggingface.readiness`).
+(`pulumi_huggingface.waiting`).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def test_the_runtime_never_imports_the_emulator_the_harness_or_their_dependencie
     # Everything the program and the plugin load, up to the first API call's client.
     loaded = modules_after(
         "import pulumi_huggingface, pulumi_huggingface.resource, pulumi_huggingface.provider, "
-        "pulumi_huggingface.client, pulumi_huggingface.waiting, pulumi_huggingface.transitions, "
+        "pulumi_huggingface.client, pulumi_huggingface.waiting, pulumi_huggingface.lifecycle.transitions, "
         "pulumi_huggingface.reference, pulumi_huggingface._server"
     )
 
@@ -70,7 +70,7 @@ def test_the_client_imports_nothing_from_polling() -> None:
     loaded = modules_after("import pulumi_huggingface.client")
 
     assert "pulumi_huggingface.client" in loaded
-    assert not {"pulumi_huggingface.waiting", "pulumi_huggingface.transitions"} & loaded
+    assert not {"pulumi_huggingface.waiting", "pulumi_huggingface.lifecycle.transitions"} & loaded
 
 
 def test_the_harness_s_pytest_plugin_loads_neither_the_emulator_nor_the_automation_api() -> None:

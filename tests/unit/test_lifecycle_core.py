@@ -41,6 +41,7 @@ CORE_MODULES = (
     "pulumi_huggingface.lifecycle.declaration",
     "pulumi_huggingface.lifecycle.outputs",
     "pulumi_huggingface.lifecycle.ownership",
+    "pulumi_huggingface.lifecycle.transitions",
     "pulumi_huggingface.connection",
     "pulumi_huggingface.retry_progress",
     "pulumi_huggingface.scrubbing",

@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from pulumi_huggingface import schema, transitions, validation, waiting
+from pulumi_huggingface import schema, validation, waiting
 from pulumi_huggingface.errors import (
     ConflictError,
     DeadlineExceededError,
@@ -23,7 +23,7 @@ from pulumi_huggingface.errors import (
     FoundEndpointDiffersError,
     NotFoundError,
 )
-from pulumi_huggingface.lifecycle import ownership
+from pulumi_huggingface.lifecycle import ownership, transitions
 from pulumi_huggingface.lifecycle.outputs import declared_outputs
 from pulumi_huggingface.schema import FIELDS, FIELDS_BY_NAME, Mutability
 
