@@ -27,6 +27,8 @@ import pytest
 import yaml
 
 from pulumi_huggingface_emulator import EmulatorServer
+from pulumi_huggingface_testing import stack as testing_stack
+from pulumi_huggingface_testing.stack import DEFAULT_POLL_INTERVAL
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI_DIR = Path(__file__).resolve().parent
@@ -40,7 +42,7 @@ NAMESPACE = "emulator-user"
 PASSPHRASE = "cli-tier-passphrase"
 # Short, but not zero: the POST and PUT answers show `pending`/`updating`, so the provider waits.
 PROVISION_SECONDS = 0.5
-POLL_INTERVAL = "0.2"
+POLL_INTERVAL = DEFAULT_POLL_INTERVAL
 PUT = "PUT /v2/endpoint/{namespace}/{name}"
 POST = "POST /v2/endpoint/{namespace}"
 DELETE = "DELETE /v2/endpoint/{namespace}/{name}"
@@ -48,16 +50,13 @@ DELETE = "DELETE /v2/endpoint/{namespace}/{name}"
 
 def find_pulumi() -> Path:
     """The CLI `.ci/setup` installed beside this interpreter, else a `pulumi` on PATH."""
-    beside = Path(sys.prefix) / "bin" / "pulumi"
-    if beside.exists():
-        return beside
-    found = shutil.which("pulumi")
-    if found is None:
+    try:
+        return testing_stack.find_pulumi()
+    except testing_stack.PulumiNotFoundError:
         pytest.fail(
             "No Pulumi CLI: run `bash .ci/setup` from the repository's root (it installs .venv/bin/pulumi).",
             pytrace=False,
         )
-    return Path(found)
 
 
 @dataclass(frozen=True)
@@ -225,15 +224,6 @@ class Stack:
             if marker in environ.split(b"\0") and state != "Z":
                 found.append(int(entry.name))
         return found
-
-
-def emulator_config(emulator: EmulatorServer) -> dict[str, str]:
-    """The stack config that points the provider at `emulator` (the token is set apart, as a secret)."""
-    return {
-        "huggingface:apiUrl": emulator.base_url,
-        "huggingface:hubUrl": emulator.hub_url,
-        "huggingface:pollInterval": POLL_INTERVAL,
-    }
 
 
 def counts(emulator: EmulatorServer) -> dict[str, int]:

@@ -17,11 +17,11 @@ from cli_stack import (
     NewStack,
     Stack,
     copy_program,
-    emulator_config,
     find_pulumi,
 )
 
 from pulumi_huggingface_emulator import EmulatorServer
+from pulumi_huggingface_testing.stack import emulator_config
 
 
 @pytest.fixture(scope="session")
