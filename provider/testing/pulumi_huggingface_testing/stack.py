@@ -36,6 +36,8 @@ __all__ = [
     "open_stack",
 ]
 
+# `huggingface:pollInterval` against the emulator: polling at huggingface_hub's 5 s would only add
+# seconds of sleep to every create, update and delete.
 DEFAULT_POLL_INTERVAL: Final = "0.2"
 _PASSPHRASE: Final = "pulumi-huggingface-testing"
 # Credentials, caches and settings of the developer's that must not reach the CLI or the provider:

@@ -29,7 +29,7 @@ from typing import Any, Final, TextIO
 from pulumi import automation as auto
 
 from pulumi_huggingface_emulator import EmulatorServer
-from pulumi_huggingface_testing import EmulatedStack, PulumiNotFoundError, open_stack
+from pulumi_huggingface_testing import DEFAULT_POLL_INTERVAL, EmulatedStack, PulumiNotFoundError, open_stack
 
 __all__ = ["WalkthroughError", "find_project", "main", "run_walkthrough"]
 
@@ -39,9 +39,6 @@ SECOND_TIMEOUT: Final = 30
 # Long enough that the API's first answers and the provider's first polls show the endpoint pending
 # and updating, as the real service does for minutes; short enough not to keep the reader waiting.
 PROVISION_SECONDS: Final = 1.0
-# The stack's `huggingface:pollInterval`: against the emulator in this process, polling at
-# huggingface_hub's 5 s would only add seconds of sleep to every create, update and delete.
-POLL_INTERVAL: Final = "0.2"
 STACK: Final = "dev"
 _PUT: Final = "PUT /v2/endpoint/{namespace}/{name}"
 _POST: Final = "POST /v2/endpoint/{namespace}"
@@ -95,13 +92,12 @@ class _Walk:
     def start(self) -> None:
         self.emulator = EmulatorServer(token=self.token, provision_seconds=PROVISION_SECONDS)
         self.say(f"Emulator of the Inference Endpoints API on {self.emulator.base_url} (in this process).")
-        self.stack = open_stack(
-            self.project, self.emulator, token=self.token, stack_name=STACK, poll_interval=POLL_INTERVAL
-        )
+        self.stack = open_stack(self.project, self.emulator, token=self.token, stack_name=STACK)
         self.say(
             f"Stack {STACK} under the Pulumi CLI, local file backend in {self.stack.workdir}; config: "
-            "huggingface:token (secret), huggingface:apiUrl, huggingface:hubUrl and huggingface:pollInterval "
-            f"{POLL_INTERVAL} (seconds between status requests; leave it unset, 5, against the real API)."
+            "huggingface:token (secret), huggingface:apiUrl, huggingface:hubUrl and huggingface:pollInterval"
+            f" {DEFAULT_POLL_INTERVAL} (seconds between status requests; leave it unset, 5, against the real"
+            " API)."
         )
 
     def stop(self) -> list[str]:
