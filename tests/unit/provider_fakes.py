@@ -253,30 +253,37 @@ def make_provider(
 
 class EmulatedProvider:
     """A provider on the in-process emulator (`httpx.WSGITransport`) whose sleeps move the emulator's
-    clock, so deadlines and provisioning pass without wall time.
+    clock (a linked `FakeClock`), so deadlines and provisioning pass without wall time.
 
     Attributes:
         app: The emulator.
         provider: The provider, not yet configured (see `configure_stack`).
-        now: The fake time in seconds, advanced only by the provider's sleeps.
+        clock: The fake clock, advanced only by the provider's sleeps; give it to another provider
+            on the same emulator.
         info: The provider's progress and warning lines.
     """
 
     def __init__(self, app: EmulatorApp, *, environ: dict[str, str] | None = None) -> None:
         self.app = app
-        self.now = 0.0
+        self.clock = FakeClock()
+        self.clock.app = app
         self.info: list[str] = []
         self.provider = InferenceEndpointProvider(
             transport=EmulatorTransport(app),
-            clock=Clock(now=lambda: self.now, sleep=self.sleep),
+            clock=self.clock,
             environ=environ or {},
             info=self.info.append,
             warn=self.info.append,
         )
 
+    @property
+    def now(self) -> float:
+        """The fake time in seconds."""
+        return self.clock.time
+
     def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.app.advance_clock(seconds)
+        """Let `seconds` pass, on the emulator too."""
+        self.clock.sleep(seconds)
 
     def configure_stack(self, config: Mapping[str, str]) -> None:
         """Configure the provider as `pulumi up` does, with `config` as the stack config."""

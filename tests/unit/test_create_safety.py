@@ -32,7 +32,6 @@ from pulumi_huggingface.errors import (
 )
 from pulumi_huggingface.provider import EndpointOperationError, InferenceEndpointProvider
 from pulumi_huggingface.schema import create_payload
-from pulumi_huggingface.waiting import Clock
 from pulumi_huggingface_emulator import EmulatorApp
 from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
@@ -325,7 +324,7 @@ def recorded(app: EmulatorApp, h: Harness) -> RecordingTransport:
     transport = RecordingTransport(EmulatorTransport(app))
     h.provider = InferenceEndpointProvider(
         transport=transport,
-        clock=Clock(now=lambda: h.now, sleep=h.sleep),
+        clock=h.clock,
         environ={},
         info=h.info.append,
         warn=h.info.append,

@@ -24,7 +24,6 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_huggingface.errors import DeadlineExceededError, HuggingFaceError
 from pulumi_huggingface.provider import InferenceEndpointProvider
-from pulumi_huggingface.waiting import Clock
 from pulumi_huggingface_emulator import EmulatorApp
 from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
@@ -150,7 +149,7 @@ class TestAnOutageReadsAsOne:
         vanishing = Vanishing(EmulatorTransport(h.app), after="PUT")
         provider = InferenceEndpointProvider(
             transport=vanishing,
-            clock=Clock(now=lambda: h.now, sleep=h.sleep),
+            clock=h.clock,
             environ={},
             info=h.info.append,
             warn=h.info.append,
@@ -178,7 +177,7 @@ class TestAnOutageReadsAsOne:
         lines: list[str] = []
         provider = InferenceEndpointProvider(
             transport=vanishing,
-            clock=Clock(now=lambda: h.now, sleep=h.sleep),
+            clock=h.clock,
             environ={},
             info=lines.append,
             warn=lines.append,
