@@ -13,18 +13,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from provider_fakes import EmulatedProvider
+from provider_fakes import EmulatedProvider, stack_config
 
 from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_engine_steps_token"
 USER = "emulator-user"
-CONFIG = {
-    "huggingface:token": TOKEN,
-    "huggingface:apiUrl": "http://emulator.test/v2",
-    "huggingface:hubUrl": "http://emulator.test",
-    "huggingface:pollInterval": "0.5",
-}
+CONFIG = {**stack_config(TOKEN), "huggingface:pollInterval": "0.5"}
 _WRITES = ("POST", "PUT", "DELETE")
 
 

@@ -251,6 +251,18 @@ def make_provider(
     return provider, info, warn
 
 
+EMULATOR_API = "http://emulator.test/v2"
+
+
+def stack_config(token: str) -> dict[str, str]:
+    """The stack config pointing a provider at the in-process emulator."""
+    return {
+        "huggingface:token": token,
+        "huggingface:apiUrl": EMULATOR_API,
+        "huggingface:hubUrl": "http://emulator.test",
+    }
+
+
 class EmulatedProvider:
     """A provider on the in-process emulator (`httpx.WSGITransport`) whose sleeps move the emulator's
     clock (a linked `FakeClock`), so deadlines and provisioning pass without wall time.
@@ -346,22 +358,11 @@ class EmulatedStack(EmulatedProvider):
         declared: What `checked` declares before its overrides.
     """
 
-    API = "http://emulator.test/v2"
-
     def __init__(self, app: EmulatorApp, *, token: str, declared: Mapping[str, Any]) -> None:
         super().__init__(app)
-        self.configure_stack(self.config(token))
-        self.client = EndpointsClient(token=token, api_url=self.API, transport=EmulatorTransport(app))
+        self.configure_stack(stack_config(token))
+        self.client = EndpointsClient(token=token, api_url=EMULATOR_API, transport=EmulatorTransport(app))
         self.declared = dict(declared)
-
-    @classmethod
-    def config(cls, token: str) -> dict[str, str]:
-        """The stack config pointing a provider at the in-process emulator."""
-        return {
-            "huggingface:token": token,
-            "huggingface:apiUrl": cls.API,
-            "huggingface:hubUrl": "http://emulator.test",
-        }
 
     def checked(self, olds: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
         """The inputs check returns for `declared` with `overrides`; fails the test on any failure."""

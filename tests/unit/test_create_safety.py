@@ -21,6 +21,7 @@ from provider_fakes import (
     EmulatedStack,
     base_inputs,
     make_provider,
+    stack_config,
 )
 from pulumi.dynamic import Config, ConfigureRequest
 
@@ -37,7 +38,7 @@ from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
 TOKEN = "hf_create_safety_token"
 USER = "emulator-user"
-CONFIG = EmulatedStack.config(TOKEN)
+CONFIG = stack_config(TOKEN)
 
 
 @pytest.fixture

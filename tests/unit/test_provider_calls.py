@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from provider_fakes import EmulatedProvider, base_inputs
+from provider_fakes import EmulatedProvider, base_inputs, stack_config
 from pytest_mock import MockerFixture, MockType
 
 from pulumi_huggingface.client import EndpointsClient
@@ -19,11 +19,7 @@ from pulumi_huggingface.provider import InferenceEndpointProvider
 from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_call_count_token"
-CONFIG = {
-    "huggingface:token": TOKEN,
-    "huggingface:apiUrl": "http://emulator.test/v2",
-    "huggingface:hubUrl": "http://emulator.test",
-}
+CONFIG = stack_config(TOKEN)
 NAMESPACE = "emulator-user"
 # Every client method that changes something on the API.
 WRITES = (

@@ -6,17 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from provider_fakes import EmulatedProvider, base_inputs
+from provider_fakes import EmulatedProvider, base_inputs, stack_config
 
 from pulumi_huggingface.provider import InferenceEndpointProvider
 from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_emulator_unit_token"
-CONFIG = {
-    "huggingface:token": TOKEN,
-    "huggingface:apiUrl": "http://emulator.test/v2",
-    "huggingface:hubUrl": "http://emulator.test",
-}
+CONFIG = stack_config(TOKEN)
 
 
 @pytest.fixture

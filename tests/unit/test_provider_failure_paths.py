@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from provider_fakes import EmulatedProvider, base_inputs
+from provider_fakes import EmulatedProvider, base_inputs, stack_config
 
 from pulumi_huggingface.errors import (
     BadRequestError,
@@ -23,11 +23,7 @@ from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_failure_paths_token"
 USER = "emulator-user"
-CONFIG = {
-    "huggingface:token": TOKEN,
-    "huggingface:apiUrl": "http://emulator.test/v2",
-    "huggingface:hubUrl": "http://emulator.test",
-}
+CONFIG = stack_config(TOKEN)
 # Fields of recent answers the provider knows nothing of (reference §4.1).
 EXTRA_FIELDS = ("notifications", "network", "accountId")
 EXTRA_STATUS_FIELDS = ("lastUsedAt", "inferenceMetricsEnabled")

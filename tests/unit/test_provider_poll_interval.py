@@ -9,17 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from provider_fakes import SMALL_CPU_ENDPOINT, EmulatedProvider
+from provider_fakes import SMALL_CPU_ENDPOINT, EmulatedProvider, stack_config
 
 from pulumi_huggingface.errors import ConfigurationError
 from pulumi_huggingface_emulator import EmulatorApp
 
 TOKEN = "hf_poll_interval_token"
-CONFIG = {
-    "huggingface:token": TOKEN,
-    "huggingface:apiUrl": "http://emulator.test/v2",
-    "huggingface:hubUrl": "http://emulator.test",
-}
+CONFIG = stack_config(TOKEN)
 # Not a multiple of either cadence below, so each shows in when the endpoint is seen running.
 PROVISION_SECONDS = 11.0
 GET_ROUTE = "GET /v2/endpoint/{namespace}/{name}"

@@ -19,6 +19,7 @@ from provider_fakes import (
     FakeClock,
     base_inputs,
     make_provider,
+    stack_config,
 )
 from pulumi.dynamic import Config, ConfigureRequest
 
@@ -29,7 +30,7 @@ from pulumi_huggingface_emulator.inprocess import EmulatorTransport
 
 TOKEN = "hf_retry_deadline_token"
 USER = "emulator-user"
-CONFIG = EmulatedStack.config(TOKEN)
+CONFIG = stack_config(TOKEN)
 ENDPOINT_ROUTE = "/v2/endpoint/{namespace}/{name}"
 
 
