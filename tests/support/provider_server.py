@@ -40,7 +40,6 @@ from types import TracebackType
 from typing import Any, NamedTuple, TypedDict
 
 import grpc
-from google.protobuf import empty_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
@@ -411,10 +410,6 @@ class ProviderServer:
         """
         return self._text("stderr").decode("utf-8", "replace")
 
-    def stdout_text(self) -> str:
-        """Everything the server wrote to stdout after its port line."""
-        return self._text("stdout").split(b"\n", 1)[-1].decode("utf-8", "replace")
-
     def wait_for_stderr(self, text: str, timeout: float = 10.0) -> str:
         """Wait until `text` appears on the server's stderr.
 
@@ -495,10 +490,6 @@ class ProviderServer:
                 raise
             return
         self._accept_secrets = bool(response.accept_secrets)
-
-    def get_plugin_info(self) -> str:
-        """Call `GetPluginInfo` and return the version the server reports."""
-        return str(self._call("GetPluginInfo", empty_pb2.Empty()).version)
 
     @property
     def accepts_secrets(self) -> bool:
