@@ -13,22 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from support.provider_server import SCRUBBED_ENV
 from wheels import PREVIOUS_RELEASE, install_release
 
-# Variables that would let a test reach the developer's account, cache or stack config, or change
-# how the provider polls (a test of the default cadence must see the default).
-_SCRUBBED = (
-    "HF_TOKEN",
-    "HUGGING_FACE_HUB_TOKEN",
-    "HF_HOME",
-    "HF_HUB_CACHE",
-    "HF_TOKEN_PATH",
-    "HF_ENDPOINT",
-    "HF_ENDPOINTS_API_URL",
-    "HF_ENDPOINTS_POLL_INTERVAL",
-    "PULUMI_CONFIG",
-    "PULUMI_ACCESS_TOKEN",
-)
+# Variables that would let a test reach the developer's account, cache or stack config (those a
+# provider server never inherits), or change how the provider polls (a test of the default cadence
+# must see the default).
+_SCRUBBED = (*SCRUBBED_ENV, "HF_ENDPOINTS_POLL_INTERVAL")
 
 
 @pytest.fixture(autouse=True)
