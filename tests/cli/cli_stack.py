@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -24,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from pulumi_huggingface_emulator import EmulatorServer
 from pulumi_huggingface_testing import stack as testing_stack
@@ -103,18 +101,9 @@ def cli_environment(pulumi: Path, home: Path, backend: Path) -> dict[str, str]:
     return env
 
 
-def copy_program(source: Path, destination: Path, *, virtualenv: Path | None = None) -> Path:
-    """Copy a program folder, pointing its Pulumi.yaml's `virtualenv` at `virtualenv` (this interpreter's)."""
-    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__", "Pulumi.*.yaml"))
-    settings_file = destination / "Pulumi.yaml"
-    settings = yaml.safe_load(settings_file.read_text())
-    runtime = settings.get("runtime")
-    if not isinstance(runtime, dict):
-        runtime = {"name": runtime or "python"}
-    runtime.setdefault("options", {})["virtualenv"] = str(virtualenv or Path(sys.prefix))
-    runtime["options"].pop("toolchain", None)
-    settings["runtime"] = runtime
-    settings_file.write_text(yaml.safe_dump(settings, sort_keys=False))
+def copy_program(source: Path, destination: Path) -> Path:
+    """Copy a program folder, its Pulumi.yaml pointed at this interpreter's virtualenv; returns the copy."""
+    testing_stack._copy_program(source, destination)
     return destination
 
 
