@@ -16,7 +16,7 @@ from .app import DEFAULT_ORGS, DEFAULT_USER, EmulatorApp
 from .catalog import Catalogue, CatalogueError
 from .namespaces import Namespace
 from .server import make_emulator_server, url_host
-from .settings import Settings, parse_provision_seconds
+from .settings import CHOICES, Settings, parse_provision_seconds
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,7 +72,9 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.minute_seconds,
         help="real seconds per emulated idle minute, for scaleToZeroTimeout (default: %(default)s)",
     )
-    parser.add_argument("--create-status", type=int, choices=(200, 202), default=defaults.create_status)
+    parser.add_argument(
+        "--create-status", type=int, choices=CHOICES["create_status"], default=defaults.create_status
+    )
     parser.add_argument(
         "--name-release-seconds",
         type=float,
@@ -85,28 +87,32 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.update_lag_seconds,
         help="after a PUT, the endpoint shows its previous state for this long (default: %(default)s)",
     )
+    parser.add_argument("--paused-update", choices=CHOICES["paused_update"], default=defaults.paused_update)
     parser.add_argument(
-        "--paused-update", choices=("keep", "redeploy", "refuse"), default=defaults.paused_update
+        "--pause-while-deploying",
+        choices=CHOICES["pause_while_deploying"],
+        default=defaults.pause_while_deploying,
+    )
+    parser.add_argument("--type-update", choices=CHOICES["type_update"], default=defaults.type_update)
+    parser.add_argument(
+        "--accelerator-switch", choices=CHOICES["accelerator_switch"], default=defaults.accelerator_switch
     )
     parser.add_argument(
-        "--pause-while-deploying", choices=("accept", "refuse"), default=defaults.pause_while_deploying
+        "--revision-readback", choices=CHOICES["revision_readback"], default=defaults.revision_readback
     )
-    parser.add_argument("--type-update", choices=("in_place", "refuse"), default=defaults.type_update)
+    parser.add_argument("--failed-update", choices=CHOICES["failed_update"], default=defaults.failed_update)
+    parser.add_argument("--stale-timeout", choices=CHOICES["stale_timeout"], default=defaults.stale_timeout)
+    parser.add_argument("--route-update", choices=CHOICES["route_update"], default=defaults.route_update)
     parser.add_argument(
-        "--accelerator-switch", choices=("refuse", "allow"), default=defaults.accelerator_switch
+        "--while-updating", choices=CHOICES["while_updating"], default=defaults.while_updating
     )
-    parser.add_argument("--revision-readback", choices=("sha", "as_sent"), default=defaults.revision_readback)
-    parser.add_argument("--failed-update", choices=("refuse", "allow"), default=defaults.failed_update)
-    parser.add_argument("--stale-timeout", choices=("refuse", "clear"), default=defaults.stale_timeout)
-    parser.add_argument("--route-update", choices=("merge", "replace"), default=defaults.route_update)
-    parser.add_argument("--while-updating", choices=("accept", "conflict"), default=defaults.while_updating)
     parser.add_argument(
         "--cache-http-responses",
-        choices=("top_level", "experimental"),
+        choices=CHOICES["cache_http_responses"],
         default=defaults.cache_http_responses,
     )
     parser.add_argument(
-        "--unknown-namespaces", choices=("refuse", "allow"), default=defaults.unknown_namespaces
+        "--unknown-namespaces", choices=CHOICES["unknown_namespaces"], default=defaults.unknown_namespaces
     )
     parser.add_argument(
         "--list-page-size",

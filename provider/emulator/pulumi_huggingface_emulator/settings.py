@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 ProvisionTime = float | tuple[float, float]
 
@@ -26,20 +26,21 @@ UnknownNamespaces = Literal["refuse", "allow"]
 PausedUpdate = Literal["keep", "redeploy", "refuse"]
 PauseWhileDeploying = Literal["accept", "refuse"]
 
-_CHOICES: dict[str, tuple[Any, ...]] = {
+CHOICES: dict[str, tuple[Any, ...]] = {
     "create_status": (200, 202),
-    "type_update": ("in_place", "refuse"),
-    "accelerator_switch": ("refuse", "allow"),
-    "revision_readback": ("sha", "as_sent"),
-    "failed_update": ("refuse", "allow"),
-    "stale_timeout": ("refuse", "clear"),
-    "route_update": ("merge", "replace"),
-    "while_updating": ("accept", "conflict"),
-    "cache_http_responses": ("top_level", "experimental"),
-    "unknown_namespaces": ("refuse", "allow"),
-    "paused_update": ("keep", "redeploy", "refuse"),
-    "pause_while_deploying": ("accept", "refuse"),
+    "type_update": get_args(TypeUpdate),
+    "accelerator_switch": get_args(AcceleratorSwitch),
+    "revision_readback": get_args(RevisionReadback),
+    "failed_update": get_args(FailedUpdate),
+    "stale_timeout": get_args(StaleTimeout),
+    "route_update": get_args(RouteUpdate),
+    "while_updating": get_args(WhileUpdating),
+    "cache_http_responses": get_args(CacheHttpResponses),
+    "unknown_namespaces": get_args(UnknownNamespaces),
+    "paused_update": get_args(PausedUpdate),
+    "pause_while_deploying": get_args(PauseWhileDeploying),
 }
+"""The values each setting with a fixed set of them accepts, in order."""
 
 
 @dataclass
@@ -123,7 +124,7 @@ class Settings:
 
     def validate(self) -> None:
         """Raise ValueError naming the first setting whose value is not allowed."""
-        for name, choices in _CHOICES.items():
+        for name, choices in CHOICES.items():
             if getattr(self, name) not in choices:
                 raise ValueError(f"{name} must be one of {choices}, not {getattr(self, name)!r}")
         low, high = _bounds(self.provision_seconds)
