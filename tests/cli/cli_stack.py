@@ -103,7 +103,7 @@ def cli_environment(pulumi: Path, home: Path, backend: Path) -> dict[str, str]:
 
 def copy_program(source: Path, destination: Path) -> Path:
     """Copy a program folder, its Pulumi.yaml pointed at this interpreter's virtualenv; returns the copy."""
-    testing_stack._copy_program(source, destination)
+    testing_stack.copy_program(source, destination)
     return destination
 
 

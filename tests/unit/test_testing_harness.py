@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pulumi_huggingface.settings import resolve_settings
-from pulumi_huggingface_testing.stack import _copy_program, _environment
+from pulumi_huggingface_testing.stack import _environment, copy_program
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_the_developer_s_token_and_hugging_face_settings_never_reach_the_provide
 def test_a_project_with_main_is_copied_as_its_program_folder(tmp_path: Path) -> None:
     copy = tmp_path / "program"
 
-    _copy_program(ROOT, copy)
+    copy_program(ROOT, copy)
 
     settings = yaml.safe_load((copy / "Pulumi.yaml").read_text())
     assert settings["name"] == "pulumi-huggingface" and "main" not in settings

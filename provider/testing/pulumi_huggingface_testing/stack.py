@@ -31,6 +31,7 @@ __all__ = [
     "EmulatedStack",
     "Emulator",
     "PulumiNotFoundError",
+    "copy_program",
     "emulator_config",
     "find_pulumi",
     "open_stack",
@@ -115,7 +116,7 @@ def _environment(workdir: Path, pulumi: Path) -> dict[str, str]:
     }
 
 
-def _copy_program(source: Path, destination: Path) -> None:
+def copy_program(source: Path, destination: Path) -> None:
     """Copy a program folder for the CLI; the copy's Pulumi.yaml names this interpreter's virtualenv.
 
     A project whose Pulumi.yaml has `main:` (a program in a subfolder) is copied as that subfolder
@@ -261,7 +262,7 @@ def open_stack(
         )
     else:
         folder = root / "program"
-        _copy_program(Path(program).resolve(), folder)
+        copy_program(Path(program).resolve(), folder)
         options["work_dir"] = str(folder)
         stack = auto.create_stack(
             stack_name, work_dir=str(folder), opts=auto.LocalWorkspaceOptions(**options)
