@@ -27,6 +27,7 @@ from pulumi_huggingface.schema import (
     Field,
     Kind,
     Removal,
+    contains_unknown,
     parse_duration,
 )
 
@@ -125,7 +126,7 @@ def validate(inputs: Mapping[str, Any], *, is_unknown: Callable[[Any], bool]) ->
 
     def known(name: str) -> Any:
         value = inputs.get(name)
-        return None if value is None or _has_unknown(value, is_unknown) else value
+        return None if value is None or contains_unknown(value, is_unknown) else value
 
     problems.extend(_check_relations(known, inputs))
     return problems
@@ -346,13 +347,3 @@ def _check_desired_state(known: Callable[[str], Any], inputs: Mapping[str, Any])
             "scales it to zero by itself), or use desired_state='paused' to stop it altogether.",
         )
     ]
-
-
-def _has_unknown(value: Any, is_unknown: Callable[[Any], bool]) -> bool:
-    if is_unknown(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_unknown(item, is_unknown) for item in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_unknown(item, is_unknown) for item in value)
-    return False
