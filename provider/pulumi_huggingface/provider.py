@@ -53,7 +53,7 @@ from pulumi_huggingface.errors import (
 from pulumi_huggingface.lifecycle import catalogue, converge, declaration, ownership
 from pulumi_huggingface.lifecycle.converge import EndpointCall
 from pulumi_huggingface.lifecycle.create import EndpointsSeenInState, create
-from pulumi_huggingface.lifecycle.outputs import INTERNAL_KEYS, declared_outputs, live_outputs
+from pulumi_huggingface.lifecycle.outputs import declared_outputs, internal_inputs, live_outputs
 from pulumi_huggingface.retry_progress import RetryProgressLines
 from pulumi_huggingface.schema import FIELDS, FIELDS_BY_NAME, INTERNAL_RESOURCE_IDENTITY
 from pulumi_huggingface.scrubbing import NAME_INPUTS, SecretScrubber, secret_values
@@ -331,7 +331,7 @@ class InferenceEndpointProvider(ResourceProvider):
                 for field in FIELDS
                 if outs.get(field.name) is not None and field.name not in undeclared
             }
-            inputs.update({key: props[key] for key in INTERNAL_KEYS if key in props})
+            inputs.update(internal_inputs(props))
             return ReadResult(f"{namespace}/{name}", self._scrub_outputs(outs, scrub), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -345,7 +345,7 @@ class InferenceEndpointProvider(ResourceProvider):
             if not payload and not actions:
                 # Only provider-only inputs (or equivalent spellings) changed: nothing to send.
                 outs = {**olds, **{f.name: news.get(f.name) for f in FIELDS if not f.from_url}}
-                outs.update({key: news[key] for key in INTERNAL_KEYS if key in news})
+                outs.update(internal_inputs(news))
                 return UpdateResult(outs)
             client = self._connection.client()
             namespace, name = self._connection.split_id(id_)
