@@ -72,6 +72,7 @@ __all__ = [
     "create_payload",
     "effective",
     "encode_image",
+    "endpoint_status",
     "group_of",
     "hidden_tags",
     "identity_tag",
@@ -1361,6 +1362,12 @@ def status_outputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
     outputs = {output.name: _get_path(endpoint, output.api_path) for output in OUTPUTS}
     outputs["status_message"] = status_message(endpoint)
     return outputs
+
+
+def endpoint_status(endpoint: Mapping[str, Any] | None, key: str) -> Any:
+    """Return ``status.<key>`` of an endpoint's JSON (``"state"``, ``"updatedAt"``, ...), or None."""
+    status = (endpoint or {}).get("status")
+    return status.get(key) if isinstance(status, Mapping) else None
 
 
 def status_message(endpoint: Mapping[str, Any]) -> str | None:

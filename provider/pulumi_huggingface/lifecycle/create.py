@@ -477,8 +477,7 @@ class _Creation:
         except HuggingFaceError as read_exc:
             now = f"its state could not be read ({read_exc})"
         else:
-            status = live.get("status") if live is not None else None
-            state = status.get("state") if isinstance(status, Mapping) else None
+            state = schema.endpoint_status(live, "state")
             now = f"it is {state}" if isinstance(state, str) else "it is in an unknown state"
             if live is None:
                 now = "it no longer exists"
