@@ -1,7 +1,5 @@
-"""Adjust the SDK's dynamic provider server from inside it: many slow calls at once, short errors.
-
-`shorten_error_messages()` makes the server send this package's errors as their message instead of
-a formatted traceback (see its docstring). The rest of this module widens the server's thread pool.
+"""Adjust the SDK's dynamic provider server from inside it: many slow calls at once, short errors,
+and an end when the CLI is gone.
 
 `pulumi up` serves every dynamic resource of a stack from one plugin process,
 `python -m pulumi.dynamic`, whose `main()` hands gRPC a `concurrent.futures.ThreadPoolExecutor(

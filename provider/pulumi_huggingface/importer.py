@@ -26,6 +26,7 @@ from pulumi_huggingface import schema, validation
 from pulumi_huggingface.client import EndpointsClient
 from pulumi_huggingface.errors import ConfigurationError
 from pulumi_huggingface.schema import FIELDS, FIELDS_BY_NAME, Kind, Mutability, Readback
+from pulumi_huggingface.waiting import FAILED_STATES
 
 __all__ = [
     "LINE_LENGTH",
@@ -47,8 +48,6 @@ _INDENT: Final = "    "
 # (`schema.OUTPUTS`), which no program declares.
 _STATUS_PATH: Final = "status"
 _OUTPUT_PATHS: Final = frozenset(output.api_path for output in schema.OUTPUTS)
-# States a program declares (`desired_state`); transitional states are on their way to running.
-_FAILED_STATES: Final = frozenset({"failed", "updateFailed"})
 _CONFIG_KEY_CHARS: Final = re.compile(r"[^A-Za-z0-9_-]")
 # A value no endpoint holds, put in place of a JSON value to see whether the table reads it.
 _PROBE: Final = "\0probe"
@@ -254,7 +253,7 @@ def _desired_state(
                 "the service scales it back up by itself",
             )
         ]
-    if state in _FAILED_STATES:
+    if state in FAILED_STATES:
         return None, [
             Omission(
                 endpoint_id,

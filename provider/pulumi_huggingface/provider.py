@@ -53,7 +53,7 @@ from pulumi_huggingface.errors import (
 from pulumi_huggingface.lifecycle import catalogue, converge, declaration, ownership
 from pulumi_huggingface.lifecycle.converge import EndpointCall
 from pulumi_huggingface.lifecycle.create import EndpointsSeenInState, create
-from pulumi_huggingface.lifecycle.outputs import INTERNAL_KEYS, declared_outputs, live_outputs
+from pulumi_huggingface.lifecycle.outputs import declared_outputs, internal_inputs, live_outputs
 from pulumi_huggingface.retry_progress import RetryProgressLines
 from pulumi_huggingface.schema import FIELDS, FIELDS_BY_NAME, INTERNAL_RESOURCE_IDENTITY
 from pulumi_huggingface.scrubbing import NAME_INPUTS, SecretScrubber, secret_values
@@ -165,25 +165,22 @@ class InferenceEndpointProvider(ResourceProvider):
         raw = getattr(req.config, "_props", None)
         self._connection.configure(dict(raw) if isinstance(raw, Mapping) else {})
 
+    @contextlib.contextmanager
     def _call_on(
         self, client: EndpointsClient, namespace: str, name: str, seconds: float, scrub: SecretScrubber
-    ) -> EndpointCall:
-        """One call's hold on an endpoint: a deadline `seconds` from now, progress lines scrubbed."""
+    ) -> Iterator[EndpointCall]:
+        """One call's hold on an endpoint: a deadline `seconds` from now, progress lines scrubbed.
+
+        Client retries end at the call's deadline, so it answers in time; its retries are summarised.
+        """
 
         def progress(line: str) -> None:
             self._info(scrub(line))
 
         deadline = waiting.Deadline(seconds, self._clock)
-        return EndpointCall(client, namespace, name, deadline, self._clock, progress)
-
-    @contextlib.contextmanager
-    def _calling(self, call: EndpointCall) -> Iterator[None]:
-        """Client retries end at the call's deadline, so it answers in time; its retries are summarised."""
-        with (
-            call.client.deadline(call.deadline.at),
-            self._retry_lines.summarised(f"endpoint {call.namespace}/{call.name}"),
-        ):
-            yield
+        call = EndpointCall(client, namespace, name, deadline, self._clock, progress)
+        with client.deadline(deadline.at), self._retry_lines.summarised(f"endpoint {namespace}/{name}"):
+            yield call
 
     # --- error hygiene ------------------------------------------------------------------------
 
@@ -294,8 +291,7 @@ class InferenceEndpointProvider(ResourceProvider):
                     "The endpoint has no name: create received inputs that check did not produce."
                 )
             timeouts = validation.resolve_timeouts(props.get("timeouts"))
-            call = self._call_on(client, namespace, name, timeouts["create"], scrub)
-            with self._calling(call):
+            with self._call_on(client, namespace, name, timeouts["create"], scrub) as call:
                 settled = create(
                     call,
                     props,
@@ -331,7 +327,7 @@ class InferenceEndpointProvider(ResourceProvider):
                 for field in FIELDS
                 if outs.get(field.name) is not None and field.name not in undeclared
             }
-            inputs.update({key: props[key] for key in INTERNAL_KEYS if key in props})
+            inputs.update(internal_inputs(props))
             return ReadResult(f"{namespace}/{name}", self._scrub_outputs(outs, scrub), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -345,13 +341,12 @@ class InferenceEndpointProvider(ResourceProvider):
             if not payload and not actions:
                 # Only provider-only inputs (or equivalent spellings) changed: nothing to send.
                 outs = {**olds, **{f.name: news.get(f.name) for f in FIELDS if not f.from_url}}
-                outs.update({key: news[key] for key in INTERNAL_KEYS if key in news})
+                outs.update(internal_inputs(news))
                 return UpdateResult(outs)
             client = self._connection.client()
             namespace, name = self._connection.split_id(id_)
             timeouts = validation.resolve_timeouts(news.get("timeouts"))
-            call = self._call_on(client, namespace, name, timeouts["update"], scrub)
-            with self._calling(call):
+            with self._call_on(client, namespace, name, timeouts["update"], scrub) as call:
                 if any(FIELDS_BY_NAME[name].hardware for name in changed):
                     catalogue.check_hardware(client, namespace, news, lambda line: self._warn(scrub(line)))
                 # Every update ends in the declared operational state, not only one that changes it:
@@ -381,6 +376,5 @@ class InferenceEndpointProvider(ResourceProvider):
             except (ValueError, TypeError, AttributeError):
                 # Stored outputs are not re-checked: a delete must not fail over a malformed timeout.
                 timeouts = validation.resolve_timeouts(None)
-            call = self._call_on(client, namespace, name, timeouts["delete"], scrub)
-            with self._calling(call):
+            with self._call_on(client, namespace, name, timeouts["delete"], scrub) as call:
                 converge.delete(call)

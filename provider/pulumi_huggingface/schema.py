@@ -68,9 +68,11 @@ __all__ = [
     "Readback",
     "Removal",
     "changed_fields",
+    "contains_unknown",
     "create_payload",
     "effective",
     "encode_image",
+    "endpoint_status",
     "group_of",
     "hidden_tags",
     "identity_tag",
@@ -1362,6 +1364,12 @@ def status_outputs(endpoint: Mapping[str, Any]) -> dict[str, Any]:
     return outputs
 
 
+def endpoint_status(endpoint: Mapping[str, Any] | None, key: str) -> Any:
+    """Return ``status.<key>`` of an endpoint's JSON (``"state"``, ``"updatedAt"``, ...), or None."""
+    status = (endpoint or {}).get("status")
+    return status.get(key) if isinstance(status, Mapping) else None
+
+
 def status_message(endpoint: Mapping[str, Any]) -> str | None:
     """What the API says about the endpoint's state, with why it failed when it says.
 
@@ -1436,7 +1444,7 @@ def changed_fields(
     for field in FIELDS:
         new = news.get(field.name)
         old = olds.get(field.name)
-        if _contains_unknown(new, is_unknown):
+        if contains_unknown(new, is_unknown):
             changed.append(field.name)
             continue
         if new is None and field.removal is Removal.KEEP:
@@ -1458,11 +1466,12 @@ def _whole_numbers(value: Any) -> Any:
     return value
 
 
-def _contains_unknown(value: Any, is_unknown: Callable[[Any], bool]) -> bool:
+def contains_unknown(value: Any, is_unknown: Callable[[Any], bool]) -> bool:
+    """Tell whether a value, or anything nested in its maps and lists, is still unknown."""
     if is_unknown(value):
         return True
     if isinstance(value, Mapping):
-        return any(_contains_unknown(item, is_unknown) for item in value.values())
+        return any(contains_unknown(item, is_unknown) for item in value.values())
     if isinstance(value, (list, tuple)):
-        return any(_contains_unknown(item, is_unknown) for item in value)
+        return any(contains_unknown(item, is_unknown) for item in value)
     return False

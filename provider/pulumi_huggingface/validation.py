@@ -27,6 +27,7 @@ from pulumi_huggingface.schema import (
     Field,
     Kind,
     Removal,
+    contains_unknown,
     parse_duration,
 )
 
@@ -125,7 +126,7 @@ def validate(inputs: Mapping[str, Any], *, is_unknown: Callable[[Any], bool]) ->
 
     def known(name: str) -> Any:
         value = inputs.get(name)
-        return None if value is None or _has_unknown(value, is_unknown) else value
+        return None if value is None or contains_unknown(value, is_unknown) else value
 
     problems.extend(_check_relations(known, inputs))
     return problems
@@ -303,15 +304,23 @@ def _has_non_finite(value: Any, depth: int = 0) -> bool:
     return False
 
 
+def _min_replica_above_zero(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> str | None:
+    """min_replica as a message shows it, when it keeps replicas up (declared, or 1 by default);
+    None when it is 0 or unknown."""
+    declared = inputs.get("min_replica")
+    min_replica = FIELDS_BY_NAME["min_replica"].default if declared is None else known("min_replica")
+    if not isinstance(min_replica, (int, float)) or min_replica < 1:
+        return None
+    return f"{min_replica:g}" + (" (the default)" if declared is None else "")
+
+
 def _check_timeout(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:
     # The API refuses a timeout unless minReplica is 0, and min_replica defaults to 1: a timeout
     # declared alone would pass the preview and fail at `up`.
     timeout = known("scale_to_zero_timeout")
-    declared = inputs.get("min_replica")
-    min_replica = FIELDS_BY_NAME["min_replica"].default if declared is None else known("min_replica")
-    if not isinstance(timeout, (int, float)) or not isinstance(min_replica, (int, float)) or min_replica < 1:
+    shown = _min_replica_above_zero(known, inputs)
+    if not isinstance(timeout, (int, float)) or shown is None:
         return []
-    shown = f"{min_replica:g}" + (" (the default)" if declared is None else "")
     return [
         Problem(
             "scale_to_zero_timeout",
@@ -326,11 +335,9 @@ def _check_timeout(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> li
 def _check_desired_state(known: Callable[[str], Any], inputs: Mapping[str, Any]) -> list[Problem]:
     if known("desired_state") != SCALED_TO_ZERO:
         return []
-    declared = inputs.get("min_replica")
-    min_replica = FIELDS_BY_NAME["min_replica"].default if declared is None else known("min_replica")
-    if not isinstance(min_replica, (int, float)) or min_replica < 1:
+    shown = _min_replica_above_zero(known, inputs)
+    if shown is None:
         return []
-    shown = f"{min_replica:g}" + (" (the default)" if declared is None else "")
     return [
         Problem(
             "desired_state",
@@ -340,13 +347,3 @@ def _check_desired_state(known: Callable[[str], Any], inputs: Mapping[str, Any])
             "scales it to zero by itself), or use desired_state='paused' to stop it altogether.",
         )
     ]
-
-
-def _has_unknown(value: Any, is_unknown: Callable[[Any], bool]) -> bool:
-    if is_unknown(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_unknown(item, is_unknown) for item in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_unknown(item, is_unknown) for item in value)
-    return False

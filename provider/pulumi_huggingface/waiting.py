@@ -49,7 +49,7 @@ from pulumi_huggingface.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from pulumi_huggingface.schema import status_message
+from pulumi_huggingface.schema import endpoint_status, status_message
 from pulumi_huggingface.settings import DEFAULT_POLL_INTERVAL
 from pulumi_huggingface.validation import format_duration
 
@@ -511,7 +511,7 @@ class EndpointWatcher:
         """Run a waiter's ``done`` on one observation: (finished, result, error)."""
         try:
             if endpoint is not None:
-                state = _state(endpoint)
+                state = endpoint_status(endpoint, "state")
                 waiter.last_state = state if isinstance(state, str) else waiter.last_state
             else:
                 waiter.last_state = "absent"
@@ -629,16 +629,6 @@ class Deadline:
         return self.started + self.seconds
 
 
-def _state(endpoint: Mapping[str, Any]) -> str | None:
-    status = endpoint.get("status")
-    return status.get("state") if isinstance(status, Mapping) else None
-
-
-def _status(endpoint: Mapping[str, Any], key: str) -> Any:
-    status = endpoint.get("status")
-    return status.get(key) if isinstance(status, Mapping) else None
-
-
 @dataclass
 class _Progress:
     namespace: str
@@ -648,13 +638,13 @@ class _Progress:
     last_line_at: float | None = None
 
     def observe(self, endpoint: Mapping[str, Any], elapsed: float, *, deleting: bool = False) -> None:
-        state = _state(endpoint)
+        state = endpoint_status(endpoint, "state")
         due = self.last_line_at is None or elapsed - self.last_line_at >= PROGRESS_EVERY_SECONDS
         if state == self.last_state and not due:
             return
         self.last_state = state
         self.last_line_at = elapsed
-        ready, target = _status(endpoint, "readyReplica"), _status(endpoint, "targetReplica")
+        ready, target = endpoint_status(endpoint, "readyReplica"), endpoint_status(endpoint, "targetReplica")
         details = (
             f"{ready or 0}/{target or 0} replicas ready, " if target is not None or ready is not None else ""
         )
@@ -728,10 +718,10 @@ def wait_for_state(
                 server_message=f"Endpoint {namespace}/{name} disappeared while waiting for it to settle",
             )
         elapsed = deadline.elapsed()
-        state = _state(endpoint)
+        state = endpoint_status(endpoint, "state")
         progress.observe(endpoint, elapsed)
         if must_see_change and not changed:
-            updated = _status(endpoint, "updatedAt")
+            updated = endpoint_status(endpoint, "updatedAt")
             left_settled = state not in accept and state not in FAILED_STATES
             changed = left_settled or (updated is not None and updated != changed_since)
         settled_view = changed or elapsed >= settle_grace

@@ -42,8 +42,9 @@ __all__ = [
 
 # After a 409 on a busy endpoint: a pause between its settling and the retried request.
 _CONFLICT_GAP_SECONDS: Final = 1.0
-# States from which a 409 for a busy endpoint no longer applies.
-_NOT_BUSY: Final = frozenset({"running", "paused", "scaledToZero", "failed", "updateFailed"})
+# States from which a 409 for a busy endpoint no longer applies: those a program can declare, and
+# the failed ones.
+_NOT_BUSY: Final = frozenset(schema.DESIRED_STATES) | waiting.FAILED_STATES
 
 
 @dataclasses.dataclass(frozen=True)

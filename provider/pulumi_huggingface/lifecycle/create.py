@@ -20,6 +20,7 @@ This module imports nothing from Pulumi.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import threading
 from collections.abc import Callable, Mapping
@@ -155,28 +156,27 @@ def create(
     return _Creation(call, props, seen_in_state, delete_seconds, info, warn, scrub).run()
 
 
+@dataclasses.dataclass(frozen=True)
 class _Creation:
-    """One create: the endpoint, the declared inputs, and where its lines go."""
+    """One create: the endpoint, the declared inputs, and where its lines go (see `create`)."""
 
-    def __init__(
-        self,
-        call: EndpointCall,
-        props: Mapping[str, Any],
-        seen_in_state: EndpointsSeenInState,
-        delete_seconds: float,
-        info: Callable[[str], None],
-        warn: Callable[[str], None],
-        scrub: Callable[[str], str],
-    ) -> None:
-        self.call = call
-        self.props = props
-        self.namespace = call.namespace
-        self.name = call.name
-        self.seen_in_state = seen_in_state
-        self.delete_seconds = delete_seconds
-        self.info = info
-        self.warn = warn
-        self.scrub = scrub
+    call: EndpointCall
+    props: Mapping[str, Any]
+    seen_in_state: EndpointsSeenInState
+    delete_seconds: float
+    info: Callable[[str], None]
+    warn: Callable[[str], None]
+    scrub: Callable[[str], str]
+
+    @property
+    def namespace(self) -> str:
+        """The endpoint's namespace."""
+        return self.call.namespace
+
+    @property
+    def name(self) -> str:
+        """The endpoint's name."""
+        return self.call.name
 
     def run(self) -> dict[str, Any]:
         """Check the hardware, POST (or find the endpoint under the name), and bring the endpoint
@@ -477,8 +477,7 @@ class _Creation:
         except HuggingFaceError as read_exc:
             now = f"its state could not be read ({read_exc})"
         else:
-            status = live.get("status") if live is not None else None
-            state = status.get("state") if isinstance(status, Mapping) else None
+            state = schema.endpoint_status(live, "state")
             now = f"it is {state}" if isinstance(state, str) else "it is in an unknown state"
             if live is None:
                 now = "it no longer exists"

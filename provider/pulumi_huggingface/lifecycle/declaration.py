@@ -141,7 +141,7 @@ def _same_name(
     old_name = olds.get("name") or old_name
     new_namespace = news.get("namespace") or old_namespace
     new_name = news.get("name")
-    if "name" in (news.get(INTERNAL_DEFAULTS) or []):
+    if "name" in filled_in(news):
         # An autoname: the engine re-runs check without the old inputs before it replaces, so
         # the replacement gets a fresh name and can be created before the old endpoint goes.
         return False

@@ -19,7 +19,7 @@ from pulumi_huggingface.schema import (
     Mutability,
 )
 
-__all__ = ["INTERNAL_KEYS", "declared_outputs", "live_outputs"]
+__all__ = ["INTERNAL_KEYS", "declared_outputs", "internal_inputs", "live_outputs"]
 
 # The provider's own inputs, carried from the inputs into the outputs unchanged.
 INTERNAL_KEYS: Final = (
@@ -29,6 +29,11 @@ INTERNAL_KEYS: Final = (
     INTERNAL_CREATION_TOKEN,
     INTERNAL_RESOURCE_IDENTITY,
 )
+
+
+def internal_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the provider's own inputs (`INTERNAL_KEYS`) found in `props`, to carry over unchanged."""
+    return {key: props[key] for key in INTERNAL_KEYS if key in props}
 
 
 def declared_outputs(
@@ -64,12 +69,12 @@ def declared_outputs(
         else:
             outs[field.name] = schema.reconcile(field, declared.get(field.name), live[field.name], context)
     outs.update(reported)
-    outs.update({key: declared[key] for key in INTERNAL_KEYS if key in declared})
+    outs.update(internal_inputs(declared))
     return outs
 
 
 def live_outputs(namespace: str, endpoint: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
     """The outputs of a looked-up endpoint (nothing declared): everything as the API reports it."""
     outs = {**schema.live_inputs(endpoint), "namespace": namespace, **schema.status_outputs(endpoint)}
-    outs.update({key: props[key] for key in INTERNAL_KEYS if key in props})
+    outs.update(internal_inputs(props))
     return outs

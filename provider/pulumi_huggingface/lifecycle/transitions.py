@@ -40,7 +40,7 @@ from pulumi_huggingface.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from pulumi_huggingface.schema import PAUSED, RUNNING, SCALED_TO_ZERO, settled_states
+from pulumi_huggingface.schema import PAUSED, RUNNING, SCALED_TO_ZERO, endpoint_status, settled_states
 from pulumi_huggingface.waiting import Deadline, EndpointReader, wait_for_state
 
 __all__ = ["StateClient", "converge"]
@@ -69,16 +69,6 @@ class StateClient(EndpointReader, Protocol):
     def scale_to_zero_endpoint(self, namespace: str, name: str) -> dict[str, Any]:
         """Scale to zero; return the endpoint."""
         ...
-
-
-def _state(endpoint: Mapping[str, Any] | None) -> str | None:
-    status = (endpoint or {}).get("status")
-    return status.get("state") if isinstance(status, Mapping) else None
-
-
-def _updated_at(endpoint: Mapping[str, Any] | None) -> str | None:
-    status = (endpoint or {}).get("status")
-    return status.get("updatedAt") if isinstance(status, Mapping) else None
 
 
 class _Run:
@@ -160,14 +150,17 @@ class _Run:
     def put(self, payload: Mapping[str, Any], target: str, changed_since: str | None) -> dict[str, Any]:
         def took_effect(seen: Mapping[str, Any]) -> bool:
             # A PUT moves `updatedAt` and starts a deployment (a paused endpoint stays paused).
-            moved = changed_since is not None and _updated_at(seen) not in (None, changed_since)
-            return moved or _state(seen) in _DEPLOYING
+            moved = changed_since is not None and endpoint_status(seen, "updatedAt") not in (
+                None,
+                changed_since,
+            )
+            return moved or endpoint_status(seen, "state") in _DEPLOYING
 
         try:
             return self.send("updating", lambda: self.send_put(payload), took_effect)
         except BadRequestError as exc:
             try:
-                state = _state(self.client.get_endpoint(self.namespace, self.name))
+                state = endpoint_status(self.client.get_endpoint(self.namespace, self.name), "state")
             except HuggingFaceError:
                 raise exc from None
             if state in (PAUSED, SCALED_TO_ZERO):
@@ -185,7 +178,7 @@ class _Run:
             return self.send(
                 "resuming",
                 lambda: self.client.resume_endpoint(self.namespace, self.name),
-                lambda seen: _state(seen) not in (PAUSED, SCALED_TO_ZERO),
+                lambda seen: endpoint_status(seen, "state") not in (PAUSED, SCALED_TO_ZERO),
             )
         except BadRequestError as exc:
             # [D] huggingface_hub's `running_ok`: 400 with "already running" means there is nothing to do.
@@ -197,44 +190,44 @@ class _Run:
         return self.send(
             "pausing",
             lambda: self.client.pause_endpoint(self.namespace, self.name),
-            lambda seen: _state(seen) == PAUSED,
+            lambda seen: endpoint_status(seen, "state") == PAUSED,
         )
 
     def pause(self, current: Mapping[str, Any]) -> dict[str, Any]:
         try:
             return self.send_pause()
         except BadRequestError:
-            if _state(current) not in _DEPLOYING:
+            if endpoint_status(current, "state") not in _DEPLOYING:
                 raise
             # Refused mid-deployment ([I]): let the deployment settle, then pause.
             self.wait(current, settled_states(0))
             return self.send_pause()
 
     def to_paused(self, current: Mapping[str, Any]) -> dict[str, Any]:
-        if _state(current) != PAUSED:
+        if endpoint_status(current, "state") != PAUSED:
             self.say("pausing", PAUSED)
             current = self.pause(current)
         return self.wait(current, frozenset({PAUSED}))
 
     def to_scaled_to_zero(self, current: Mapping[str, Any], changed_since: str | None) -> dict[str, Any]:
-        if _state(current) == PAUSED:
+        if endpoint_status(current, "state") == PAUSED:
             self.say("resuming (to scale it to zero once it runs)", SCALED_TO_ZERO)
             current = self.resume()
             changed_since = None
         # Deployed first (running, or already at zero): see the module docstring.
         current = self.wait(current, frozenset({RUNNING, SCALED_TO_ZERO}), changed_since)
-        if _state(current) != SCALED_TO_ZERO:
+        if endpoint_status(current, "state") != SCALED_TO_ZERO:
             self.say("scaling to zero", SCALED_TO_ZERO)
             current = self.send(
                 "scaling to zero",
                 lambda: self.client.scale_to_zero_endpoint(self.namespace, self.name),
-                lambda seen: _state(seen) == SCALED_TO_ZERO,
+                lambda seen: endpoint_status(seen, "state") == SCALED_TO_ZERO,
             )
         return self.wait(current, frozenset({SCALED_TO_ZERO}))
 
     def to_running(self, current: Mapping[str, Any], changed_since: str | None) -> dict[str, Any]:
         accept = settled_states(self.min_replica)
-        state = _state(current)
+        state = endpoint_status(current, "state")
         if state == PAUSED or (state == SCALED_TO_ZERO and state not in accept):
             self.say("resuming", RUNNING)
             current = self.resume()
@@ -295,7 +288,7 @@ def converge(
     )
     changed_since: str | None = None
     if payload:
-        changed_since = _updated_at(current) if current is not None else updated_at
+        changed_since = endpoint_status(current, "updatedAt") if current is not None else updated_at
         current = run.put(payload, target, changed_since)
     elif current is None:
         current = client.get_endpoint(namespace, name)
